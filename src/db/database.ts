@@ -1,0 +1,142 @@
+// One handle on the database for the whole process: the Prisma client (through a driver adapter),
+// the adapter factory the wasm schema engine needs for migrations, and a raw query for tools.
+// PGlite (in-process PostgreSQL) is the zero-config default; PostgreSQL is used when configured.
+import fs from "node:fs";
+import path from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import { PrismaPg } from "@prisma/adapter-pg";
+import type { SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
+import pg from "pg";
+import { PrismaPGlite } from "pglite-prisma-adapter";
+import type { DatabaseTarget } from "../config.ts";
+import { PrismaClient } from "../generated/prisma/client.ts";
+
+export type Db = PrismaClient;
+
+export interface Database {
+  kind: "pglite" | "postgres";
+  prisma: PrismaClient;
+  /** What the wasm schema engine drives migrations through. */
+  adapterFactory: SqlMigrationAwareDriverAdapterFactory;
+  /** Raw SQL for tools and tests (never for request handling: that goes through Prisma). */
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  /** Counts SQL statements Prisma sends; tests and benchmarks read it to pin N+1 behaviour. */
+  statements: { count: number };
+  close(): Promise<void>;
+}
+
+export class DatabaseUnavailableError extends Error {
+  override name = "DatabaseUnavailableError";
+}
+
+export async function openDatabase(target: DatabaseTarget): Promise<Database> {
+  if (target.kind === "postgres") return openPostgres(target.url);
+  fs.mkdirSync(target.dataDir, { recursive: true });
+  const release = takeDataDirLock(target.dataDir);
+  try {
+    const pglite = await PGlite.create(target.dataDir);
+    return fromPglite(pglite, async () => {
+      await pglite.close();
+      release();
+    });
+  } catch (error) {
+    release();
+    throw error;
+  }
+}
+
+export async function openPostgres(url: string, poolSize = 10): Promise<Database> {
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 5000 });
+  // An idle client that loses its server must not crash the process; the next query reports it.
+  pool.on("error", () => {});
+  try {
+    const client = await pool.connect();
+    client.release();
+  } catch (error) {
+    await pool.end().catch(() => {});
+    const where = safeLocation(url);
+    throw new DatabaseUnavailableError(`cannot connect to PostgreSQL at ${where}: ${(error as Error).message}`);
+  }
+  const adapterFactory = new PrismaPg(pool);
+  return withPrisma("postgres", adapterFactory, async (sql, params) => (await pool.query(sql, params)).rows, () =>
+    pool.end(),
+  );
+}
+
+/** Wraps an already open PGlite instance (tests clone a migrated template this way). */
+export function fromPglite(pglite: PGlite, close: () => Promise<void> = () => pglite.close()): Database {
+  const adapterFactory = new PrismaPGlite(pglite);
+  return withPrisma(
+    "pglite",
+    adapterFactory,
+    async (sql, params) => (await pglite.query(sql, params)).rows as Record<string, unknown>[],
+    close,
+  );
+}
+
+function withPrisma(
+  kind: Database["kind"],
+  adapterFactory: SqlMigrationAwareDriverAdapterFactory,
+  query: (sql: string, params?: unknown[]) => Promise<Record<string, unknown>[]>,
+  close: () => Promise<void>,
+): Database {
+  const prisma = new PrismaClient({ adapter: adapterFactory, log: [{ emit: "event", level: "query" }] });
+  const statements = { count: 0 };
+  prisma.$on("query", () => {
+    statements.count++;
+  });
+  return {
+    kind,
+    prisma,
+    adapterFactory,
+    query: query as Database["query"],
+    statements,
+    async close() {
+      await prisma.$disconnect();
+      await close();
+    },
+  };
+}
+
+/** host:port/db of a URL, never its password. */
+export function safeLocation(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.hostname}:${u.port || "5432"}${u.pathname}`;
+  } catch {
+    return "(unparseable URL)";
+  }
+}
+
+// PGlite has no lock of its own: two processes on one data directory would corrupt it.
+function takeDataDirLock(dataDir: string): () => void {
+  const lockPath = path.join(dataDir, "gerbang.lock");
+  const tryLock = () => fs.writeFileSync(lockPath, String(process.pid), { flag: "wx" });
+  try {
+    tryLock();
+  } catch {
+    const holder = Number(fs.readFileSync(lockPath, "utf8"));
+    if (Number.isInteger(holder) && holder > 0 && isAlive(holder)) {
+      throw new DatabaseUnavailableError(
+        `the data directory ${dataDir} is in use by process ${holder}; stop it first (PGlite allows one process per directory)`,
+      );
+    }
+    fs.rmSync(lockPath, { force: true }); // left behind by a process that died
+    tryLock();
+  }
+  let released = false;
+  return () => {
+    if (!released) fs.rmSync(lockPath, { force: true });
+    released = true;
+  };
+}
+
+function isAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
