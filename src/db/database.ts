@@ -58,8 +58,11 @@ export async function openPostgres(url: string, poolSize = 10): Promise<Database
     throw new DatabaseUnavailableError(`cannot connect to PostgreSQL at ${where}: ${(error as Error).message}`);
   }
   const adapterFactory = new PrismaPg(pool);
-  return withPrisma("postgres", adapterFactory, async (sql, params) => (await pool.query(sql, params)).rows, () =>
-    pool.end(),
+  return withPrisma(
+    "postgres",
+    adapterFactory,
+    async (sql, params) => (await pool.query(sql, params)).rows,
+    () => pool.end(),
   );
 }
 

@@ -1,0 +1,200 @@
+// The database and development commands of `gerbang`. `serve` lives in cli/serve.ts.
+import fs from "node:fs";
+import { printSchema } from "graphql";
+import { issueDevToken } from "../auth/dev-token.ts";
+import { loadConfig } from "../config.ts";
+import { openDatabase, safeLocation } from "../db/database.ts";
+import { applyMigrations, checkDrift, createMigration, migrationStatus } from "../db/migrator.ts";
+import { type Command, parse, positiveInt, UsageError } from "./args.ts";
+
+function describeTarget(config: ReturnType<typeof loadConfig>): string {
+  return config.database.kind === "postgres"
+    ? `PostgreSQL at ${safeLocation(config.database.url)}`
+    : `PGlite in ${config.database.dataDir}`;
+}
+
+export const migrate: Command = {
+  summary: "apply pending migrations (status | create NAME [--empty] | drift)",
+  help: `
+Usage: gerbang migrate [deploy]         apply every pending migration to the configured database
+       gerbang migrate status           list applied and pending migrations
+       gerbang migrate create NAME [--empty]
+                                        write prisma/migrations/<time>_NAME from schema.prisma changes
+                                        (--empty: an empty one, for hand-written SQL)
+       gerbang migrate drift            exit 1 when schema.prisma has changes no migration holds
+
+The database is DATABASE_URL (PostgreSQL) or, when unset, PGlite in DATA_DIR (default ./data).
+No native engine is downloaded: Prisma's schema engine runs as WebAssembly.`,
+  async run(argv) {
+    const { values, positionals } = parse(argv, { empty: { type: "boolean" } }, this.help);
+    const action = positionals[0] ?? "deploy";
+    if (action === "create") {
+      const name = positionals[1];
+      if (!name || !/^[a-z0-9_]+$/.test(name))
+        throw new UsageError("migrate create needs a NAME of lowercase letters, digits and _.");
+      const dir = await createMigration(name, { empty: values.empty === true });
+      console.log(dir ? `Created ${dir}` : "No changes: schema.prisma matches the migrations.");
+      return 0;
+    }
+    if (action === "drift") {
+      const { drift, sql } = await checkDrift();
+      if (!drift) {
+        console.log("No drift: schema.prisma and prisma/migrations agree.");
+        return 0;
+      }
+      console.error(`schema.prisma has changes that no migration holds. Run: npm run db:migration -- NAME\n\n${sql}`);
+      return 1;
+    }
+    if (action !== "deploy" && action !== "status")
+      throw new UsageError(`Unknown migrate action "${action}".\n${this.help}`);
+    const config = loadConfig();
+    const db = await openDatabase(config.database);
+    try {
+      if (action === "status") {
+        const status = await migrationStatus(db);
+        console.log(`${describeTarget(config)}: ${status.applied.length} applied, ${status.pending.length} pending`);
+        for (const name of status.pending) console.log(`  pending  ${name}`);
+        for (const problem of status.problems) console.log(`  problem  ${problem}`);
+        return status.pending.length === 0 && status.problems.length === 0 ? 0 : 1;
+      }
+      console.log(`Migrating ${describeTarget(config)} ...`);
+      const applied = await applyMigrations(db);
+      console.log(applied.length ? `Applied ${applied.length}: ${applied.join(", ")}` : "Already up to date.");
+      return 0;
+    } finally {
+      await db.close();
+    }
+  },
+};
+
+export const seed: Command = {
+  summary: "fill an empty, migrated database with deterministic synthetic data",
+  help: `
+Usage: gerbang seed [--citizens N]
+
+Generates synthetic regions, agencies and N citizens (default 2000) with their tax records, permits,
+service records and social assistance. The same N always gives the same data. Refuses a database
+that already has citizens. Progress is printed as it goes.`,
+  async run(argv) {
+    const { values } = parse(argv, { citizens: { type: "string" } }, this.help);
+    const citizens = positiveInt(values.citizens, "--citizens", 2000);
+    const config = loadConfig();
+    const db = await openDatabase(config.database);
+    try {
+      const status = await migrationStatus(db);
+      if (status.pending.length > 0)
+        throw new UsageError("The database is behind the migrations: run `npx gerbang migrate` first.");
+      const { seedDemoData } = await import("./demo.ts");
+      await seedDemoData(db, citizens);
+      return 0;
+    } finally {
+      await db.close();
+    }
+  },
+};
+
+export const token: Command = {
+  summary: "print a development token for a role (not available in production)",
+  help: `
+Usage: gerbang token --role ROLE [--agency CODE] [--region CODE] [--purpose P ...] [--ttl 8h] [--subject ID]
+
+Prints a bearer token signed with the local development key, for GraphiQL or curl:
+  Authorization: Bearer <token>
+
+Roles: front_office, registry_officer, tax_officer, social_officer, licensing_officer,
+finance_officer, archivist, auditor, admin.
+  --region   region code the officer works in: 32, 32.01, 32.01.01 (rows outside it are hidden)
+  --agency   agency code, e.g. DUKCAPIL-3201
+  --purpose  a purpose the officer may state in x-purpose (repeatable)
+  --ttl      lifetime: 30m, 8h, 1d (default 8h)
+Refused when NODE_ENV=production: production tokens come from the identity provider.`,
+  async run(argv) {
+    const { values } = parse(
+      argv,
+      {
+        role: { type: "string" },
+        agency: { type: "string" },
+        region: { type: "string" },
+        purpose: { type: "string", multiple: true },
+        ttl: { type: "string" },
+        subject: { type: "string" },
+      },
+      this.help,
+    );
+    if (!values.role) throw new UsageError(`--role is required.\n${this.help}`);
+    const config = loadConfig();
+    const jwt = await issueDevToken(config, {
+      role: values.role,
+      subject: values.subject,
+      agency: values.agency,
+      region: values.region,
+      purposes: values.purpose,
+      ttl: values.ttl,
+    });
+    console.log(jwt);
+    return 0;
+  },
+};
+
+const SCHEMA_FILE = new URL("../../schema/schema.graphql", import.meta.url);
+
+async function printedSchema(): Promise<string> {
+  const { schema } = await import("../schema/index.ts");
+  return `${printSchema(schema)}\n`;
+}
+
+export const schemaCommand: Command = {
+  summary: "print the SDL to schema/schema.graphql, or check that the committed one is current",
+  help: `
+Usage: gerbang schema print    write schema/schema.graphql (sorted SDL) from the code
+       gerbang schema check    exit 1 when schema/schema.graphql differs from the code`,
+  async run(argv) {
+    const { positionals } = parse(argv, {}, this.help);
+    const sdl = await printedSchema();
+    if (positionals[0] === "print") {
+      fs.mkdirSync(new URL(".", SCHEMA_FILE), { recursive: true });
+      fs.writeFileSync(SCHEMA_FILE, sdl);
+      console.log("Wrote schema/schema.graphql");
+      return 0;
+    }
+    if (positionals[0] === "check") {
+      const committed = fs.existsSync(SCHEMA_FILE) ? fs.readFileSync(SCHEMA_FILE, "utf8") : "";
+      if (committed === sdl) {
+        console.log("schema/schema.graphql is up to date.");
+        return 0;
+      }
+      console.error("schema/schema.graphql is stale: run `npm run schema:print` and commit it.");
+      return 1;
+    }
+    throw new UsageError(this.help);
+  },
+};
+
+export const policyCommand: Command = {
+  summary: "check the policies/ files, or print the role × field matrix for reviewers",
+  help: `
+Usage: gerbang policy check                   validate policies/ against the schema (exit 1 on problems)
+       gerbang policy matrix [--format md|html] print the role × field matrix (default md)
+
+The policy directory is POLICY_DIR (default ./policies).`,
+  async run(argv) {
+    const { values, positionals } = parse(argv, { format: { type: "string" } }, this.help);
+    const config = loadConfig();
+    const { schema } = await import("../schema/index.ts");
+    const { loadPolicy } = await import("../policy/load.ts");
+    const policy = loadPolicy(config.policyDir, schema);
+    if (positionals[0] === "check") {
+      console.log(`policies OK: ${policy.roles.size} roles, every field of the schema is covered.`);
+      return 0;
+    }
+    if (positionals[0] === "matrix") {
+      const { matrixHtml, matrixMarkdown, policyMatrix } = await import("../policy/matrix.ts");
+      const format = values.format ?? "md";
+      if (format !== "md" && format !== "html") throw new UsageError(`--format must be md or html (got "${format}").`);
+      const matrix = policyMatrix(policy, schema);
+      process.stdout.write(format === "html" ? matrixHtml(matrix) : matrixMarkdown(matrix));
+      return 0;
+    }
+    throw new UsageError(this.help);
+  },
+};

@@ -1,0 +1,25 @@
+// Seeding with a progress line; shared by `gerbang seed` and the first start of `gerbang serve`.
+import type { Database } from "../db/database.ts";
+
+export async function seedDemoData(db: Database, citizens: number): Promise<void> {
+  const { seed } = await import("../../prisma/seed.ts");
+  const started = Date.now();
+  const tty = process.stderr.isTTY;
+  let lastShown = -1;
+  const summary = await seed(db.prisma, {
+    citizens,
+    onProgress: (done, total) => {
+      const percent = Math.floor((done / total) * 100);
+      if (tty) process.stderr.write(`\rSeeding citizens: ${done}/${total} (${percent}%)`);
+      else if (percent >= lastShown + 10 || done === total) {
+        process.stderr.write(`Seeding citizens: ${done}/${total} (${percent}%)\n`);
+        lastShown = percent;
+      }
+    },
+  });
+  if (tty) process.stderr.write("\n");
+  const counts = Object.entries(summary)
+    .map(([table, n]) => `${table} ${n}`)
+    .join(", ");
+  process.stderr.write(`Seeded in ${((Date.now() - started) / 1000).toFixed(1)} s: ${counts}\n`);
+}

@@ -1,0 +1,87 @@
+// `gerbang serve`: open the database, make sure its schema is current, listen.
+import { createServer } from "node:http";
+import { loadConfig } from "../config.ts";
+import { type Database, openDatabase } from "../db/database.ts";
+import { applyMigrations, migrationStatus } from "../db/migrator.ts";
+import { createLogger } from "../server/log.ts";
+import { createGateway, GRAPHQL_ENDPOINT } from "../server/yoga.ts";
+import { type Command, parse } from "./args.ts";
+import { seedDemoData } from "./demo.ts";
+
+const DEMO_CITIZENS = 2000;
+
+/**
+ * PGlite is the developer's own database: migrate it and seed demo data on first start.
+ * PostgreSQL belongs to an operator: never change its schema implicitly, refuse to run behind it.
+ */
+async function prepare(db: Database, log: ReturnType<typeof createLogger>): Promise<void> {
+  if (db.kind === "pglite") {
+    const applied = await applyMigrations(db);
+    if (applied.length) log.info("migrations applied", { applied });
+    const [row] = await db.query<{ n: number }>('select count(*)::int as n from "Region"');
+    if (row?.n === 0) {
+      log.info("empty database: seeding demo data", { citizens: DEMO_CITIZENS });
+      await seedDemoData(db, DEMO_CITIZENS);
+    }
+    return;
+  }
+  const status = await migrationStatus(db);
+  if (status.pending.length > 0 || status.problems.length > 0) {
+    const what = status.pending.length
+      ? `${status.pending.length} pending migration(s): ${status.pending.join(", ")}`
+      : status.problems.join("; ");
+    throw new Error(`The database is behind the migrations (${what}). Run: DATABASE_URL=... npx gerbang migrate`);
+  }
+}
+
+export const serve: Command = {
+  summary: "start the gateway (PGlite in ./data unless DATABASE_URL is set)",
+  help: `
+Usage: gerbang serve
+
+Starts Gerbang on PORT (default 4000): POST /graphql, GraphiQL at /graphql outside production,
+/healthz, /readyz. Without DATABASE_URL it runs on PGlite in DATA_DIR (default ./data), applies
+migrations and seeds demo data on first start. With DATABASE_URL (PostgreSQL) it never migrates by
+itself: run \`gerbang migrate\` first.`,
+  async run(argv) {
+    parse(argv, {}, this.help);
+    const config = loadConfig();
+    const log = createLogger(config.logLevel);
+    const db = await openDatabase(config.database);
+    try {
+      await prepare(db, log);
+    } catch (error) {
+      await db.close();
+      throw error;
+    }
+    const gateway = createGateway({ config, db, log });
+    const server = createServer(gateway);
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(config.port, config.host, resolve);
+    });
+    const address = server.address();
+    const port = typeof address === "object" && address ? address.port : config.port;
+    log.info("gerbang ready", {
+      url: `http://localhost:${port}${GRAPHQL_ENDPOINT}`,
+      database:
+        db.kind === "pglite"
+          ? `PGlite in ${config.database.kind === "pglite" ? config.database.dataDir : ""}`
+          : "PostgreSQL",
+      hint: "get a token: npx gerbang token --role front_office --region 32.01",
+    });
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      log.info("stopping", { signal });
+      server.close();
+      server.closeAllConnections();
+      // Close PGlite cleanly so its files are consistent; committed data is already on disk.
+      db.close().finally(() => process.exit(0));
+    };
+    process.on("SIGINT", () => stop("SIGINT"));
+    process.on("SIGTERM", () => stop("SIGTERM"));
+    return undefined; // keep running
+  },
+};

@@ -1,0 +1,41 @@
+// Writes the clear reveals of a request as access entries before the response leaves. If they
+// cannot be written, the response carries no data: a clear value is never shown unrecorded.
+import type { Plugin } from "graphql-yoga";
+import { UnavailableError } from "../errors.ts";
+import type { Context } from "../server/context.ts";
+
+export function useAccessLog(): Plugin<Context> {
+  return {
+    onExecute() {
+      return {
+        async onExecuteDone({ args, setResult }) {
+          const ctx = args.contextValue as Context;
+          if (!ctx.reveals?.length) return;
+          const unique = new Map(ctx.reveals.map((r) => [`${r.citizenId}|${r.field}`, r]));
+          try {
+            await ctx.db.accessEntry.createMany({
+              data: [...unique.values()].map((r) => ({
+                actor: ctx.principal.subject,
+                role: ctx.principal.role,
+                agencyCode: ctx.principal.agencyCode ?? null,
+                clientId: ctx.principal.kind === "client" ? ctx.principal.subject : null,
+                citizenId: r.citizenId,
+                field: r.field,
+                purpose: ctx.purpose ?? "",
+                caseRef: ctx.caseRef ?? "",
+                requestId: ctx.requestId,
+              })),
+            });
+          } catch {
+            setResult({
+              data: null,
+              errors: [
+                new UnavailableError("Clear values could not be recorded in the access log, so none are shown."),
+              ],
+            });
+          }
+        },
+      };
+    },
+  };
+}

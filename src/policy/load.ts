@@ -1,0 +1,253 @@
+// Reads policies/ and checks it against the built schema. Anything unknown, misspelt or missing stops
+// start-up with the file, line and problem, because a policy that silently ignores a typo is a policy
+// that grants or denies something nobody decided.
+import fs from "node:fs";
+import path from "node:path";
+import type { GraphQLSchema } from "graphql";
+import { isMap, isSeq, LineCounter, type Node, parseDocument } from "yaml";
+import { MASKERS, type MaskerName } from "../masking/maskers.ts";
+import { type FieldAccess, Policy, type RolePolicy, type RowRule } from "./policy.ts";
+import { policyTypes, ROW_RULES_BY_TYPE } from "./types.ts";
+
+/** The roles SPEC.md names; a policy file for another role, or a missing one, is an error. */
+export const ROLES = [
+  "front_office",
+  "registry_officer",
+  "tax_officer",
+  "social_officer",
+  "licensing_officer",
+  "finance_officer",
+  "archivist",
+  "auditor",
+  "admin",
+  "agency_app",
+] as const;
+
+export class PolicyError extends Error {
+  override name = "PolicyError";
+  constructor(readonly problems: string[]) {
+    super(
+      `Policy check failed (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n${problems.map((p) => `  - ${p}`).join("\n")}`,
+    );
+  }
+}
+
+interface Source {
+  file: string;
+  lines: LineCounter;
+}
+
+function where(src: Source, node: Node | null | undefined): string {
+  const offset = node?.range?.[0];
+  if (offset === undefined) return src.file;
+  const { line, col } = src.lines.linePos(offset);
+  return `${src.file}:${line}:${col}`;
+}
+
+function readYaml(file: string, rel: string, problems: string[]) {
+  const lines = new LineCounter();
+  const doc = parseDocument(fs.readFileSync(file, "utf8"), { lineCounter: lines, uniqueKeys: true });
+  const src = { file: rel, lines };
+  for (const error of doc.errors) {
+    const { line, col } = lines.linePos(error.pos[0]);
+    problems.push(`${rel}:${line}:${col}: YAML syntax: ${error.message.split("\n")[0]}`);
+  }
+  return { doc, src };
+}
+
+/** A map node's entries as [key, value node]; reports a non-map. */
+function entries(src: Source, node: unknown, what: string, problems: string[]): Array<[string, Node | null, Node]> {
+  if (node === null || node === undefined) return [];
+  if (!isMap(node)) {
+    problems.push(`${where(src, node as Node)}: ${what} must be a mapping`);
+    return [];
+  }
+  return node.items.map((pair) => [
+    String((pair.key as { value?: unknown })?.value ?? pair.key),
+    pair.value as Node | null,
+    pair.key as Node,
+  ]);
+}
+
+function list(src: Source, node: Node | null | undefined, what: string, problems: string[]): Array<[string, Node]> {
+  if (node === null || node === undefined) return [];
+  if (!isSeq(node)) {
+    problems.push(`${where(src, node)}: ${what} must be a list, e.g. [a, b]`);
+    return [];
+  }
+  return node.items.map((item) => [String((item as { value?: unknown }).value), item as Node]);
+}
+
+export function loadPolicy(dir: string, schema: GraphQLSchema): Policy {
+  const problems: string[] = [];
+  const types = policyTypes(schema);
+  const queryFields = new Set(Object.keys(schema.getQueryType()?.getFields() ?? {}));
+  const mutationFields = new Set(Object.keys(schema.getMutationType()?.getFields() ?? {}));
+  const roles = new Map<string, RolePolicy>();
+  const rolesDir = path.join(dir, "roles");
+  if (!fs.existsSync(rolesDir)) throw new PolicyError([`${rolesDir}: directory not found`]);
+  const files = fs
+    .readdirSync(rolesDir)
+    .filter((f) => /\.ya?ml$/.test(f))
+    .sort();
+
+  for (const name of files) {
+    const rel = path.join(path.basename(dir), "roles", name);
+    const { doc, src } = readYaml(path.join(rolesDir, name), rel, problems);
+    if (doc.errors.length) continue;
+    const root = doc.contents;
+    const top = new Map(entries(src, root, "a role file", problems).map(([k, v, key]) => [k, { v, key }]));
+    for (const [key, { key: keyNode }] of top) {
+      if (!["role", "description", "rows", "queries", "read", "purposes", "mutations"].includes(key)) {
+        problems.push(
+          `${where(src, keyNode)}: unknown key "${key}" (expected role, description, rows, queries, read, purposes, mutations)`,
+        );
+      }
+    }
+    const roleName = String((top.get("role")?.v as { value?: unknown } | null)?.value ?? "");
+    if (!(ROLES as readonly string[]).includes(roleName)) {
+      problems.push(
+        `${where(src, top.get("role")?.v ?? root)}: unknown role "${roleName}" (known: ${ROLES.join(", ")})`,
+      );
+      continue;
+    }
+    if (`${roleName}.yaml` !== name) problems.push(`${rel}: role "${roleName}" must be in roles/${roleName}.yaml`);
+    if (roles.has(roleName)) problems.push(`${rel}: role "${roleName}" is defined twice`);
+    const role: RolePolicy = {
+      role: roleName,
+      description: String((top.get("description")?.v as { value?: unknown } | null)?.value ?? ""),
+      file: rel,
+      rows: new Map(),
+      queries: new Set(),
+      mutations: new Set(),
+      fields: new Map(),
+      purposes: new Map(),
+    };
+
+    for (const [type, value, keyNode] of entries(src, top.get("rows")?.v, "rows", problems)) {
+      const rule = String((value as { value?: unknown } | null)?.value);
+      const allowed = ROW_RULES_BY_TYPE[type];
+      if (!types.has(type) || !allowed) problems.push(`${where(src, keyNode)}: rows: unknown type "${type}"`);
+      else if (!(allowed as readonly string[]).includes(rule)) {
+        problems.push(
+          `${where(src, value)}: rows: "${rule}" is not a row rule for ${type} (allowed: ${allowed.join(", ")})`,
+        );
+      } else role.rows.set(type, rule as RowRule);
+    }
+    for (const [field, node] of list(src, top.get("queries")?.v, "queries", problems)) {
+      if (!queryFields.has(field)) problems.push(`${where(src, node)}: queries: unknown query "${field}"`);
+      role.queries.add(field);
+    }
+    for (const [field, node] of list(src, top.get("mutations")?.v, "mutations", problems)) {
+      if (!mutationFields.has(field)) problems.push(`${where(src, node)}: mutations: unknown mutation "${field}"`);
+      role.mutations.add(field);
+    }
+    for (const [type, value, keyNode] of entries(src, top.get("read")?.v, "read", problems)) {
+      const fields = types.get(type);
+      if (!fields) {
+        problems.push(`${where(src, keyNode)}: read: unknown type "${type}"`);
+        continue;
+      }
+      if (!role.rows.has(type))
+        problems.push(
+          `${where(src, keyNode)}: read: ${type} is readable but rows: says nothing about which ${type} rows`,
+        );
+      const grant = (field: string, node: Node, access: FieldAccess) => {
+        if (!fields.has(field)) problems.push(`${where(src, node)}: read: ${type} has no field "${field}"`);
+        else if (role.fields.has(`${type}.${field}`))
+          problems.push(`${where(src, node)}: read: ${type}.${field} is listed twice`);
+        else role.fields.set(`${type}.${field}`, access);
+      };
+      for (const [sub, subValue, subKey] of entries(src, value, `read.${type}`, problems)) {
+        if (sub === "clear") {
+          for (const [field, node] of list(src, subValue, `read.${type}.clear`, problems))
+            grant(field, node, { kind: "clear" });
+        } else if (sub === "masked") {
+          for (const [field, maskerNode, fieldNode] of entries(src, subValue, `read.${type}.masked`, problems)) {
+            const masker = String((maskerNode as { value?: unknown } | null)?.value);
+            if (!(masker in MASKERS)) {
+              problems.push(
+                `${where(src, maskerNode)}: unknown masker "${masker}" (known: ${Object.keys(MASKERS).join(", ")})`,
+              );
+            } else grant(field, fieldNode, { kind: "masked", masker: masker as MaskerName });
+          }
+        } else problems.push(`${where(src, subKey)}: read.${type}: unknown key "${sub}" (expected clear, masked)`);
+      }
+    }
+    for (const [purpose, value, keyNode] of entries(src, top.get("purposes")?.v, "purposes", problems)) {
+      if (!/^[a-z0-9]+(-[a-z0-9]+)*$/.test(purpose))
+        problems.push(`${where(src, keyNode)}: purpose "${purpose}" must be lowercase words joined by -`);
+      const unlocked = new Set<string>();
+      for (const [ref, node] of list(src, value, `purposes.${purpose}`, problems)) {
+        if (role.fields.get(ref)?.kind !== "masked") {
+          problems.push(
+            `${where(src, node)}: purposes.${purpose}: ${ref} is not a field this role sees masked, so there is nothing to unlock`,
+          );
+        }
+        unlocked.add(ref);
+      }
+      role.purposes.set(purpose, unlocked);
+    }
+    for (const query of role.queries) {
+      const type = schema
+        .getQueryType()
+        ?.getFields()
+        [query]?.type.toString()
+        .replace(/[[\]!]/g, "")
+        .replace(/Connection$/, "");
+      if (type && types.has(type) && !role.rows.has(type)) {
+        problems.push(`${rel}: queries: ${query} returns ${type} but rows: says nothing about which ${type} rows`);
+      }
+    }
+    roles.set(roleName, role);
+  }
+
+  for (const roleName of ROLES) {
+    if (!roles.has(roleName) && !problems.some((p) => p.includes(`${roleName}.yaml`))) {
+      problems.push(
+        `${path.basename(dir)}/roles/${roleName}.yaml: missing (every role needs a policy file, even one that grants nothing)`,
+      );
+    }
+  }
+
+  const unreachable = new Set<string>();
+  const unreachableFile = path.join(dir, "unreachable.yaml");
+  if (fs.existsSync(unreachableFile)) {
+    const rel = path.join(path.basename(dir), "unreachable.yaml");
+    const { doc, src } = readYaml(unreachableFile, rel, problems);
+    const node = isMap(doc.contents) ? (doc.contents.get("unreachable", true) as Node | undefined) : undefined;
+    for (const [ref, refNode] of list(src, node, "unreachable", problems)) {
+      const [type, field] = ref.split(".");
+      if (!type || !field || !types.get(type)?.has(field))
+        problems.push(`${where(src, refNode)}: unknown field "${ref}" (write Type.field)`);
+      unreachable.add(ref);
+    }
+  }
+
+  // Coverage: every field and root field has been decided on by someone.
+  const named = new Set<string>();
+  for (const role of roles.values()) {
+    for (const ref of role.fields.keys()) named.add(ref);
+    for (const q of role.queries) named.add(`Query.${q}`);
+    for (const m of role.mutations) named.add(`Mutation.${m}`);
+  }
+  for (const [type, fields] of types) {
+    for (const field of fields) {
+      const ref = `${type}.${field}`;
+      if (!named.has(ref) && !unreachable.has(ref)) {
+        problems.push(
+          `${ref}: no policy names this field; grant it to a role in policies/roles/ or list it in policies/unreachable.yaml`,
+        );
+      }
+    }
+  }
+  for (const q of queryFields)
+    if (!named.has(`Query.${q}`))
+      problems.push(`Query.${q}: no role may call this query; name it under queries: of a role`);
+  for (const m of mutationFields)
+    if (!named.has(`Mutation.${m}`))
+      problems.push(`Mutation.${m}: no role may call this mutation; name it under mutations: of a role`);
+
+  if (problems.length) throw new PolicyError(problems);
+  return new Policy(roles, unreachable);
+}

@@ -1,0 +1,19 @@
+// What every resolver can see about the request. Built once per request in server/yoga.ts.
+import type { Principal } from "../auth/principal.ts";
+import type { Db } from "../db/database.ts";
+import type { Reveal } from "../masking/apply.ts";
+import type { Policy } from "../policy/policy.ts";
+
+export interface Context {
+  principal: Principal;
+  policy: Policy;
+  db: Db;
+  requestId: string;
+  /** `x-purpose` header: why the caller needs clear values (policies/ decide which unlock what). */
+  purpose: string | undefined;
+  /** `x-case-ref` header: the case file the purpose refers to; required for any clear reveal. */
+  caseRef: string | undefined;
+  clientIp: string | undefined;
+  /** Clear values shown in this request; written as access entries before the response leaves. */
+  reveals: Reveal[];
+}

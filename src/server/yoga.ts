@@ -1,0 +1,93 @@
+// The whole request pipeline on one screen: request id → auth → (limits) → schema → resolvers.
+import { randomUUID } from "node:crypto";
+import { createYoga, type Plugin, useReadinessCheck } from "graphql-yoga";
+import { principalOf, useAuth } from "../auth/use-auth.ts";
+import { createTokenVerifier } from "../auth/verify.ts";
+import type { Config } from "../config.ts";
+import type { Database } from "../db/database.ts";
+import { useAccessLog } from "../masking/use-access-log.ts";
+import { enforcePolicy } from "../policy/enforce.ts";
+import { loadPolicy } from "../policy/load.ts";
+import type { Policy } from "../policy/policy.ts";
+import { schema } from "../schema/index.ts";
+import type { Context } from "./context.ts";
+import { createMaskError } from "./errors.ts";
+import { createLogger, type Logger } from "./log.ts";
+
+export const GRAPHQL_ENDPOINT = "/graphql";
+
+export interface GatewayOptions {
+  config: Config;
+  db: Database;
+  /** Loaded from config.policyDir when not given. */
+  policy?: Policy;
+  log?: Logger;
+}
+
+const requestIds = new WeakMap<Request, string>();
+const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
+
+/** Takes a well-formed x-request-id from the load balancer, or makes one; echoes it in the response. */
+function useRequestId(): Plugin {
+  return {
+    onRequest({ request }) {
+      const given = request.headers.get("x-request-id");
+      requestIds.set(request, given && REQUEST_ID.test(given) ? given : randomUUID());
+    },
+    onResponse({ request, response }) {
+      const id = requestIds.get(request);
+      if (id) response.headers.set("x-request-id", id);
+    },
+  };
+}
+
+export function createGateway({
+  config,
+  db,
+  policy = loadPolicy(config.policyDir, schema),
+  log = createLogger(config.logLevel),
+}: GatewayOptions) {
+  const graphiql = config.env !== "production";
+  return createYoga<Record<string, unknown>, Context>({
+    schema: enforcePolicy(schema, policy),
+    graphqlEndpoint: GRAPHQL_ENDPOINT,
+    healthCheckEndpoint: "/healthz",
+    landingPage: false,
+    graphiql: graphiql
+      ? {
+          title: "Gerbang",
+          headers: '{"Authorization": "Bearer <paste a token from: npx gerbang token --role front_office>"}',
+        }
+      : false,
+    maskedErrors: { maskError: createMaskError(log) },
+    logging: false,
+    plugins: [
+      useRequestId(),
+      useAuth({ verify: createTokenVerifier(config.auth), endpoint: GRAPHQL_ENDPOINT, graphiql }),
+      useAccessLog(),
+      useReadinessCheck({
+        endpoint: "/readyz",
+        check: async () => {
+          try {
+            await db.query("select 1");
+            return true;
+          } catch {
+            return false;
+          }
+        },
+      }),
+    ],
+    context: ({ request }) => ({
+      principal: principalOf(request),
+      policy,
+      db: db.prisma,
+      requestId: requestIds.get(request) ?? randomUUID(),
+      purpose: request.headers.get("x-purpose") ?? undefined,
+      caseRef: request.headers.get("x-case-ref") ?? undefined,
+      clientIp: request.headers.get("x-forwarded-for")?.split(",")[0]?.trim() ?? undefined,
+      reveals: [],
+    }),
+  });
+}
+
+export type Gateway = ReturnType<typeof createGateway>;
