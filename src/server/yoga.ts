@@ -21,6 +21,11 @@ export interface GatewayOptions {
   db: Database;
   /** Loaded from config.policyDir when not given. */
   policy?: Policy;
+  /**
+   * false runs the schema without the shield, masking and to-one scope steps (row scope in queries
+   * stays). Only the benchmark uses it, to measure what the policy layer costs; never in serve.
+   */
+  enforce?: boolean;
   log?: Logger;
 }
 
@@ -49,7 +54,7 @@ export function createGateway({
 }: GatewayOptions) {
   const graphiql = config.env !== "production";
   return createYoga<Record<string, unknown>, Context>({
-    schema: enforcePolicy(schema, policy),
+    schema: enforce ? enforcePolicy(schema, policy) : schema,
     graphqlEndpoint: GRAPHQL_ENDPOINT,
     healthCheckEndpoint: "/healthz",
     landingPage: false,
