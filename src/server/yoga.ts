@@ -50,6 +50,7 @@ export function createGateway({
   config,
   db,
   policy = loadPolicy(config.policyDir, schema),
+  enforce = true,
   log = createLogger(config.logLevel),
 }: GatewayOptions) {
   const graphiql = config.env !== "production";
