@@ -1,0 +1,96 @@
+// Test databases: a fresh, fully migrated database per call, on PGlite always and on PostgreSQL when
+// TEST_DATABASE_URL is set (so the same tests prove the same rules on the production engine too).
+import { randomBytes } from "node:crypto";
+import { PGlite } from "@electric-sql/pglite";
+import pg from "pg";
+import { testDatabaseUrl } from "../../src/config.ts";
+import { type Database, fromPglite, openPostgres } from "../../src/db/database.ts";
+import { applyMigrations } from "../../src/db/migrator.ts";
+
+export type DatabaseKind = "pglite" | "postgres";
+
+/** ['pglite'], plus 'postgres' when TEST_DATABASE_URL is set: for `describe.each(databaseKinds())`. */
+export function databaseKinds(): DatabaseKind[] {
+  return testDatabaseUrl() ? ["pglite", "postgres"] : ["pglite"];
+}
+
+export async function openTestDatabase(kind: DatabaseKind): Promise<Database> {
+  return kind === "pglite" ? openPgliteClone() : openPostgresScratch(true);
+}
+
+/** A database without any migration applied (for the migrator's own tests). */
+export async function openEmptyTestDatabase(kind: DatabaseKind): Promise<Database> {
+  return kind === "pglite" ? fromPglite(new PGlite("memory://")) : openPostgresScratch(false);
+}
+
+/** An empty scratch PostgreSQL database and its URL, for tests that need a second connection to it. */
+export async function openEmptyPostgres(): Promise<Database & { url: string }> {
+  return openPostgresScratch(false);
+}
+
+// A new PGlite database costs ~3 s and migrating it more; cloning a migrated one costs well under a
+// second. So each worker process migrates one template and hands out clones of it.
+let template: Promise<PGlite> | undefined;
+
+function migratedTemplate(): Promise<PGlite> {
+  template ??= (async () => {
+    const pglite = new PGlite("memory://");
+    // close() is a no-op: the template lives as long as the worker, and closing a Database built on
+    // it must not close the PGlite instance itself.
+    await applyMigrations(fromPglite(pglite, async () => {}));
+    return pglite;
+  })();
+  template.catch(() => {
+    template = undefined; // let the next test retry (and report) instead of caching the failure
+  });
+  return template;
+}
+
+async function openPgliteClone(): Promise<Database> {
+  const clone = await (await migratedTemplate()).clone();
+  // clone() is typed as the PGliteInterface but returns a PGlite instance (what fromPglite wraps).
+  return fromPglite(clone as PGlite);
+}
+
+/** A uniquely named, migrated PostgreSQL database that close() drops again. */
+async function openPostgresScratch(migrate: boolean): Promise<Database & { url: string }> {
+  const adminUrl = testDatabaseUrl();
+  if (!adminUrl) throw new Error("openTestDatabase('postgres') needs TEST_DATABASE_URL");
+  const name = `gerbang_test_${randomBytes(6).toString("hex")}`;
+  await admin(adminUrl, `CREATE DATABASE "${name}"`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  let db: Database | undefined;
+  try {
+    db = await openPostgres(url.toString(), 4);
+    if (migrate) await applyMigrations(db);
+  } catch (error) {
+    await db?.close().catch(() => {});
+    await admin(adminUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    throw error;
+  }
+  const close = db.close.bind(db);
+  return {
+    ...db,
+    url: url.toString(),
+    async close() {
+      try {
+        await close();
+      } finally {
+        // FORCE: a connection a failed test left behind must not keep the database alive.
+        await admin(adminUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      }
+    },
+  };
+}
+
+// CREATE/DROP DATABASE cannot run inside the test database, so each goes over its own short connection.
+async function admin(adminUrl: string, sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
