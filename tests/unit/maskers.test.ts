@@ -27,7 +27,9 @@ describe("maskers", () => {
 
   it("format the full address and mask it to district and regency", () => {
     const parts = addressParts(row);
-    expect(formatAddress(parts)).toBe("Jl. Merdeka No. 12, RT 003/RW 005, Pakansari, Cibinong, Kabupaten Bogor, Jawa Barat");
+    expect(formatAddress(parts)).toBe(
+      "Jl. Merdeka No. 12, RT 003/RW 005, Pakansari, Cibinong, Kabupaten Bogor, Jawa Barat",
+    );
     expect(maskAddress(parts)).toBe("Cibinong, Kabupaten Bogor");
     expect(maskAddress(parts)).not.toMatch(/Merdeka|RT|Pakansari/);
   });

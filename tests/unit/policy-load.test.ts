@@ -50,7 +50,9 @@ describe("policy loading", () => {
 
   it("names file, line and column of a YAML syntax error", () => {
     const dir = copyWith((f, t) => (f === "roles/admin.yaml" ? t.replace("queries: [", "queries: [[") : t));
-    expect(problems(dir).join("\n")).toMatch(/policies-?\w*\/roles\/admin\.yaml:\d+:\d+: YAML syntax|roles\/admin\.yaml:\d+:\d+: YAML syntax/);
+    expect(problems(dir).join("\n")).toMatch(
+      /policies-?\w*\/roles\/admin\.yaml:\d+:\d+: YAML syntax|roles\/admin\.yaml:\d+:\d+: YAML syntax/,
+    );
   });
 
   it("refuses an unknown field, type, masker, query, mutation, row rule and key", () => {
@@ -85,8 +87,12 @@ describe("policy loading", () => {
   });
 
   it("refuses a purpose that unlocks a field the role does not see masked", () => {
-    const dir = copyWith((f, t) => (f === "roles/front_office.yaml" ? t.replace("purposes: {}", "purposes:\n  court-order: [Citizen.fullName]") : t));
-    expect(problems(dir).join("\n")).toMatch(/purposes\.court-order: Citizen\.fullName is not a field this role sees masked/);
+    const dir = copyWith((f, t) =>
+      f === "roles/front_office.yaml" ? t.replace("purposes: {}", "purposes:\n  court-order: [Citizen.fullName]") : t,
+    );
+    expect(problems(dir).join("\n")).toMatch(
+      /purposes\.court-order: Citizen\.fullName is not a field this role sees masked/,
+    );
   });
 
   it("refuses reading a type without saying which rows", () => {
@@ -95,7 +101,10 @@ describe("policy loading", () => {
   });
 
   it("stops when the schema has a field that no policy names (deny by default, decided by someone)", () => {
-    const extended = extendSchema(schema, parse("extend type Citizen { motherMaidenName: String } extend type Query { everything: String }"));
+    const extended = extendSchema(
+      schema,
+      parse("extend type Citizen { motherMaidenName: String } extend type Query { everything: String }"),
+    );
     const all = problems(REAL, extended).join("\n");
     expect(all).toMatch(/Citizen\.motherMaidenName: no policy names this field/);
     expect(all).toMatch(/Query\.everything: no role may call this query/);
@@ -103,9 +112,13 @@ describe("policy loading", () => {
 
   it("accepts a field listed as unreachable, and refuses an unknown one there", () => {
     const extended = extendSchema(schema, parse("extend type Citizen { motherMaidenName: String }"));
-    const ok = copyWith((f, t) => (f === "unreachable.yaml" ? t.replace("unreachable: []", "unreachable: [Citizen.motherMaidenName]") : t));
+    const ok = copyWith((f, t) =>
+      f === "unreachable.yaml" ? t.replace("unreachable: []", "unreachable: [Citizen.motherMaidenName]") : t,
+    );
     expect(loadPolicy(ok, extended).unreachable.has("Citizen.motherMaidenName")).toBe(true);
-    const bad = copyWith((f, t) => (f === "unreachable.yaml" ? t.replace("unreachable: []", "unreachable: [Citizen.nothing]") : t));
+    const bad = copyWith((f, t) =>
+      f === "unreachable.yaml" ? t.replace("unreachable: []", "unreachable: [Citizen.nothing]") : t,
+    );
     expect(problems(bad).join("\n")).toMatch(/unknown field "Citizen\.nothing"/);
   });
 
