@@ -1,12 +1,20 @@
 // The `gerbang` command line: dispatches to a command and turns expected failures into one line and exit 1.
 import { type Command, UsageError } from "./cli/args.ts";
-import { migrate, policyCommand, schemaCommand, seed, token } from "./cli/commands.ts";
+import { auditCommand, migrate, policyCommand, schemaCommand, seed, token } from "./cli/commands.ts";
 import { serve } from "./cli/serve.ts";
 import { ConfigError } from "./config.ts";
 import { DatabaseUnavailableError } from "./db/database.ts";
 import { PolicyError } from "./policy/load.ts";
 
-const commands: Record<string, Command> = { serve, migrate, seed, token, policy: policyCommand, schema: schemaCommand };
+const commands: Record<string, Command> = {
+  serve,
+  migrate,
+  seed,
+  token,
+  policy: policyCommand,
+  audit: auditCommand,
+  schema: schemaCommand,
+};
 
 function usage(): string {
   const width = Math.max(...Object.keys(commands).map((k) => k.length));

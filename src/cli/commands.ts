@@ -198,3 +198,47 @@ The policy directory is POLICY_DIR (default ./policies).`,
     throw new UsageError(this.help);
   },
 };
+
+export const auditCommand: Command = {
+  summary: "verify the tamper-evident audit trail (verify), or seal pending entries now (seal)",
+  help: `
+Usage: gerbang audit verify [--seal-first]   check every entry hash, seal digest and the seal chain
+       gerbang audit seal                    seal the entries not yet sealed (servers do this every 2 s)
+
+verify exits 0 and prints "intact" when everything matches, or exits 1 and names the first entry
+(or seal) that was altered, deleted, reordered or truncated. Entries written in the last seconds
+may not be sealed yet: they are checked against their own hash, and counted as unsealed.
+--seal-first seals pending entries before checking (it writes; plain verify only reads).
+The key is AUDIT_HMAC_KEY; the database is DATABASE_URL or PGlite in DATA_DIR.`,
+  async run(argv) {
+    const { values, positionals } = parse(argv, { "seal-first": { type: "boolean" } }, this.help);
+    const action = positionals[0];
+    if (action !== "verify" && action !== "seal") throw new UsageError(this.help);
+    const config = loadConfig();
+    const db = await openDatabase(config.database);
+    try {
+      const { sealAll } = await import("../audit/seal.ts");
+      if (action === "seal" || values["seal-first"]) {
+        const sealed = await sealAll(db.prisma, config.auditKey);
+        console.log(`Sealed ${sealed} pending entries.`);
+        if (action === "seal") return 0;
+      }
+      const { verifyAudit } = await import("../audit/verify.ts");
+      const started = Date.now();
+      const report = await verifyAudit(db, config.auditKey, (n) => process.stderr.write(`checked ${n} entries...\n`));
+      const seconds = ((Date.now() - started) / 1000).toFixed(1);
+      const summary = `${report.entries} entries (${report.sealed} sealed, ${report.unsealed} not yet sealed), ${report.seals} seals, ${seconds} s`;
+      if (report.intact) {
+        console.log(`intact: ${summary}`);
+        return 0;
+      }
+      const where = report.firstProblem?.seq
+        ? `entry ${report.firstProblem.seq}`
+        : `seal ${report.firstProblem?.sealId ?? "?"}`;
+      console.log(`BROKEN at ${where}: ${report.firstProblem?.reason}\n(${summary})`);
+      return 1;
+    } finally {
+      await db.close();
+    }
+  },
+};

@@ -1,5 +1,6 @@
 // `gerbang serve`: open the database, make sure its schema is current, listen.
 import { createServer } from "node:http";
+import { startSealer } from "../audit/seal.ts";
 import { loadConfig } from "../config.ts";
 import { type Database, openDatabase } from "../db/database.ts";
 import { applyMigrations, migrationStatus } from "../db/migrator.ts";
@@ -55,6 +56,8 @@ itself: run \`gerbang migrate\` first.`,
       throw error;
     }
     const gateway = createGateway({ config, db, log });
+    // Every instance runs the sealer; an advisory lock makes them take turns.
+    const stopSealer = startSealer(db.prisma, config.auditKey, log);
     const server = createServer(gateway);
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
@@ -78,7 +81,9 @@ itself: run \`gerbang migrate\` first.`,
       server.close();
       server.closeAllConnections();
       // Close PGlite cleanly so its files are consistent; committed data is already on disk.
-      db.close().finally(() => process.exit(0));
+      stopSealer()
+        .then(() => db.close())
+        .finally(() => process.exit(0));
     };
     process.on("SIGINT", () => stop("SIGINT"));
     process.on("SIGTERM", () => stop("SIGTERM"));

@@ -4,6 +4,8 @@
 import { type GraphQLSchema, getNamedType, isListType, isNonNullType, isObjectType } from "graphql";
 import { applyMiddleware, type IMiddlewareFunction } from "graphql-middleware";
 import { allow, type IRules, rule, shield } from "graphql-shield";
+import type { MutationName } from "../audit/events.ts";
+import { recordRefusal } from "../audit/transaction.ts";
 import { ForbiddenError, NotFoundError } from "../errors.ts";
 import { maskingMiddleware } from "../masking/apply.ts";
 import type { Context } from "../server/context.ts";
@@ -37,13 +39,18 @@ export function shieldRules(policy: Policy, schema: GraphQLSchema): IRules {
   const mutation = schema.getMutationType();
   if (mutation) {
     const fields: Record<string, unknown> = {};
-    for (const field of Object.keys(mutation.getFields())) {
+    for (const [field, def] of Object.entries(mutation.getFields())) {
       const roles = rolesWith(policy, (r) => policy.role(r)?.mutations.has(field) ?? false);
-      fields[field] = allowRoles(
-        `Mutation.${field}`,
-        roles,
-        () => new ForbiddenError(`Your role may not call ${field}.`),
-      );
+      const entityType = getNamedType(def.type).name;
+      // A refused mutation is audited too (outcome DENIED), so attempts show up in the trail.
+      fields[field] = rule(`Mutation.${field}`, { cache: "no_cache" })(async (_parent, args, ctx: Context, info) => {
+        if (roles.has(ctx.principal.role)) return true;
+        const error = new ForbiddenError(`Your role may not call ${field}.`);
+        const input = (args as { input?: { id?: unknown } }).input;
+        const target = { entityType, entityId: input?.id ? String(input.id) : null };
+        await recordRefusal(ctx, info, field as MutationName, "DENIED", target, error);
+        return error;
+      });
     }
     rules[mutation.name] = fields;
   }

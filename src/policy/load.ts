@@ -3,7 +3,7 @@
 // that grants or denies something nobody decided.
 import fs from "node:fs";
 import path from "node:path";
-import type { GraphQLSchema } from "graphql";
+import { type GraphQLOutputType, type GraphQLSchema, getNamedType, isObjectType } from "graphql";
 import { isMap, isSeq, LineCounter, type Node, parseDocument } from "yaml";
 import { MASKERS, type MaskerName } from "../masking/maskers.ts";
 import { type FieldAccess, Policy, type RolePolicy, type RowRule } from "./policy.ts";
@@ -78,6 +78,17 @@ function list(src: Source, node: Node | null | undefined, what: string, problems
   return node.items.map((item) => [String((item as { value?: unknown }).value), item as Node]);
 }
 
+/** The stored type a root field returns: the node type of a connection, or the type itself. */
+function rowTypeOf(type: GraphQLOutputType): string {
+  const named = getNamedType(type);
+  if (isObjectType(named) && named.name.endsWith("Connection")) {
+    const edge = named.getFields().edges;
+    const node = edge ? getNamedType(edge.type) : undefined;
+    if (node && isObjectType(node)) return getNamedType(node.getFields().node?.type ?? node).name;
+  }
+  return named.name;
+}
+
 export function loadPolicy(dir: string, schema: GraphQLSchema): Policy {
   const problems: string[] = [];
   const types = policyTypes(schema);
@@ -148,7 +159,8 @@ export function loadPolicy(dir: string, schema: GraphQLSchema): Policy {
         problems.push(`${where(src, keyNode)}: read: unknown type "${type}"`);
         continue;
       }
-      if (!role.rows.has(type))
+      // Result types of mutations and merged views are not stored rows: only stored types need a row rule.
+      if (ROW_RULES_BY_TYPE[type] && !role.rows.has(type))
         problems.push(
           `${where(src, keyNode)}: read: ${type} is readable but rows: says nothing about which ${type} rows`,
         );
@@ -189,13 +201,9 @@ export function loadPolicy(dir: string, schema: GraphQLSchema): Policy {
       role.purposes.set(purpose, unlocked);
     }
     for (const query of role.queries) {
-      const type = schema
-        .getQueryType()
-        ?.getFields()
-        [query]?.type.toString()
-        .replace(/[[\]!]/g, "")
-        .replace(/Connection$/, "");
-      if (type && types.has(type) && !role.rows.has(type)) {
+      const field = schema.getQueryType()?.getFields()[query];
+      const type = field ? rowTypeOf(field.type) : undefined;
+      if (type && ROW_RULES_BY_TYPE[type] && !role.rows.has(type)) {
         problems.push(`${rel}: queries: ${query} returns ${type} but rows: says nothing about which ${type} rows`);
       }
     }

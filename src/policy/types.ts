@@ -15,6 +15,8 @@ export const ROW_RULES_BY_TYPE: Record<string, readonly string[]> = {
   FinancialTransaction: ["all", "region", "agency"],
   ArchiveDocument: ["all", "region", "agency"],
   ServiceRecord: ["all", "region", "agency"],
+  AuditEntry: ["all"],
+  AccessEntry: ["all"],
 };
 
 /**

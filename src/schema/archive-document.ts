@@ -1,6 +1,11 @@
 // Arsip: archived documents with their SHA-256 checksums.
+import { audited } from "../audit/transaction.ts";
+import { notBlank, rejectInput } from "../domain/validate.ts";
+import { NotFoundError } from "../errors.ts";
+import { rowScope } from "../policy/scope.ts";
 import { builder } from "./builder.ts";
 import { addRootQueries, StringFilter } from "./lists.ts";
+import { ownAgency } from "./mutations.ts";
 
 export const Classification = builder.enumType("Classification", {
   values: ["PUBLIC", "INTERNAL", "CONFIDENTIAL", "SECRET"] as const,
@@ -40,3 +45,121 @@ addRootQueries({
   where: ArchiveDocumentWhere as never,
   orderFields: ["registeredAt", "title"],
 });
+
+// ---------------------------------------------------------------------------------------------
+// Mutations (archivists of their own agency).
+
+const SHA256 = /^[0-9a-f]{64}$/;
+
+const RegisterArchiveDocumentInput = builder.inputType("RegisterArchiveDocumentInput", {
+  fields: (t) => ({
+    title: t.string({ required: true }),
+    classification: t.field({ type: Classification, required: true }),
+    retentionYears: t.int({ required: true }),
+    checksumSha256: t.string({ required: true, description: "64 lowercase hex characters." }),
+    sizeBytes: t.field({ type: "BigInt", required: true }),
+    storageUri: t.string({ required: true }),
+    citizenId: t.id({ description: "The citizen the document is about, if any." }),
+  }),
+});
+
+builder.mutationField("registerArchiveDocument", (t) =>
+  t.prismaField({
+    type: "ArchiveDocument",
+    description: "Registers a document in the officer's agency's archive with its SHA-256 checksum.",
+    args: { input: t.arg({ type: RegisterArchiveDocumentInput, required: true }) },
+    resolve: (query, _root, { input }, ctx, info) =>
+      audited(
+        ctx,
+        info,
+        "registerArchiveDocument",
+        { entityType: "ArchiveDocument", citizenId: input.citizenId ? String(input.citizenId) : null },
+        async (tx) => {
+          const agency = await ownAgency(ctx, tx, ["ARCHIVES"]);
+          if (!SHA256.test(input.checksumSha256))
+            rejectInput("input.checksumSha256", "checksum_format", "must be 64 lowercase hex characters.");
+          if (input.retentionYears <= 0 || input.retentionYears > 1000)
+            rejectInput("input.retentionYears", "retention_range", "must be between 1 and 1000.");
+          if (input.sizeBytes < 0n) rejectInput("input.sizeBytes", "size_range", "must not be negative.");
+          let citizenId: string | null = null;
+          if (input.citizenId) {
+            const citizen = await tx.citizen.findFirst({
+              where: { AND: [{ id: String(input.citizenId) }, rowScope(ctx.policy, ctx.principal, "Citizen")] },
+              select: { id: true },
+            });
+            if (!citizen) throw new NotFoundError("input.citizenId: no such citizen in the rows your role may see.");
+            citizenId = citizen.id;
+          }
+          const data = {
+            agencyId: agency.id,
+            title: notBlank("input.title", input.title),
+            classification: input.classification,
+            retentionYears: input.retentionYears,
+            checksumSha256: input.checksumSha256,
+            sizeBytes: input.sizeBytes,
+            storageUri: notBlank("input.storageUri", input.storageUri, 500),
+            citizenId,
+          };
+          const created = await tx.archiveDocument.create({ ...query, data });
+          return { entity: created, entityId: created.id, citizenId, before: null, after: data };
+        },
+      ),
+  }),
+);
+
+const VerifyArchiveDocumentInput = builder.inputType("VerifyArchiveDocumentInput", {
+  fields: (t) => ({
+    id: t.id({ required: true }),
+    checksumSha256: t.string({ required: true, description: "SHA-256 of the file as retrieved from storage now." }),
+  }),
+});
+
+const ArchiveVerification = builder
+  .objectRef<{ matches: boolean; document: { id: string } }>("ArchiveVerification")
+  .implement({
+    description: "The result of comparing a document's stored checksum with the file's checksum now.",
+    fields: (t) => ({
+      matches: t.exposeBoolean("matches"),
+      document: t.prismaField({
+        type: "ArchiveDocument",
+        resolve: (query, parent, _args, ctx) =>
+          ctx.db.archiveDocument.findUniqueOrThrow({ ...query, where: { id: parent.document.id } }),
+      }),
+    }),
+  });
+
+builder.mutationField("verifyArchiveDocument", (t) =>
+  t.field({
+    type: ArchiveVerification,
+    description:
+      "Compares the stored checksum with the file's current one; a match updates lastVerifiedAt. Either way it is audited.",
+    args: { input: t.arg({ type: VerifyArchiveDocumentInput, required: true }) },
+    resolve: (_root, { input }, ctx, info) =>
+      audited(
+        ctx,
+        info,
+        "verifyArchiveDocument",
+        { entityType: "ArchiveDocument", entityId: String(input.id) },
+        async (tx) => {
+          const id = String(input.id);
+          if (!SHA256.test(input.checksumSha256))
+            rejectInput("input.checksumSha256", "checksum_format", "must be 64 lowercase hex characters.");
+          const before = await tx.archiveDocument.findFirst({
+            where: { AND: [{ id }, rowScope(ctx.policy, ctx.principal, "ArchiveDocument")] },
+          });
+          if (!before) throw new NotFoundError(`No ArchiveDocument with id ${id} in the rows your role may see.`);
+          const matches = before.checksumSha256 === input.checksumSha256;
+          const after = matches
+            ? await tx.archiveDocument.update({ where: { id }, data: { lastVerifiedAt: new Date() } })
+            : before;
+          return {
+            entity: { matches, document: { id } },
+            entityId: id,
+            citizenId: before.citizenId,
+            before: { lastVerifiedAt: before.lastVerifiedAt },
+            after: { lastVerifiedAt: after.lastVerifiedAt, checksumMatches: matches },
+          };
+        },
+      ),
+  }),
+);

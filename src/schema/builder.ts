@@ -18,6 +18,8 @@ export type Scalars = {
   Decimal: { Input: string; Output: { toString(): string } | string };
   /** 64-bit integer as a string. */
   BigInt: { Input: bigint; Output: bigint };
+  /** Arbitrary JSON, output only (audit change sets). */
+  JSON: { Input: never; Output: unknown };
 };
 
 export const builder = new SchemaBuilder<{
@@ -45,3 +47,4 @@ export const builder = new SchemaBuilder<{
 });
 
 builder.queryType({});
+builder.mutationType({});

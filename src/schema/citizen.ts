@@ -1,9 +1,13 @@
 // Penduduk: citizens and everything recorded about them.
-import { BadUserInputError, NotFoundError } from "../errors.ts";
+import { audited } from "../audit/transaction.ts";
+import { checkFamilyCard, checkNik, checkVillage, notBlank, notInFuture, threeDigits } from "../domain/validate.ts";
+import { BadUserInputError, ConflictError, NotFoundError } from "../errors.ts";
+import type { Prisma } from "../generated/prisma/client.ts";
 import { addressParts, formatAddress } from "../masking/maskers.ts";
 import { rowScope } from "../policy/scope.ts";
 import { builder } from "./builder.ts";
 import { addRootQueries, DateFilter, StringFilter, scopedRelation } from "./lists.ts";
+import { assertCanPlace, loadForUpdate } from "./mutations.ts";
 
 export const Sex = builder.enumType("Sex", { values: ["MALE", "FEMALE"] as const });
 export const Religion = builder.enumType("Religion", {
@@ -99,5 +103,235 @@ builder.queryField("citizenByNik", (t) =>
       if (!row) throw new NotFoundError("No citizen with that NIK in the rows your role may see.");
       return row;
     },
+  }),
+);
+
+// ---------------------------------------------------------------------------------------------
+// Mutations (registry officers). Each runs in audited(): validate → change → audit entry → commit.
+
+const RegisterCitizenInput = builder.inputType("RegisterCitizenInput", {
+  fields: (t) => ({
+    nik: t.string({ required: true }),
+    familyCardNumber: t.string({ required: true }),
+    fullName: t.string({ required: true }),
+    birthPlace: t.string({ required: true }),
+    birthDate: t.field({ type: "Date", required: true }),
+    sex: t.field({ type: Sex, required: true }),
+    religion: t.field({ type: Religion, required: true }),
+    maritalStatus: t.field({ type: MaritalStatus, required: true }),
+    occupation: t.string({ required: true }),
+    addressStreet: t.string({ required: true }),
+    addressRt: t.string({ required: true }),
+    addressRw: t.string({ required: true }),
+    domicileCode: t.string({ required: true, description: "Code of the domicile village." }),
+  }),
+});
+
+builder.mutationField("registerCitizen", (t) =>
+  t.prismaField({
+    type: "Citizen",
+    description: "Registers a citizen. A NIK that exists already is a CONFLICT.",
+    args: { input: t.arg({ type: RegisterCitizenInput, required: true }) },
+    resolve: (query, _root, { input }, ctx, info) =>
+      audited(ctx, info, "registerCitizen", { entityType: "Citizen" }, async (tx) => {
+        const data = {
+          nik: input.nik,
+          familyCardNumber: input.familyCardNumber,
+          fullName: notBlank("input.fullName", input.fullName),
+          birthPlace: notBlank("input.birthPlace", input.birthPlace),
+          birthDate: input.birthDate,
+          sex: input.sex,
+          religion: input.religion,
+          maritalStatus: input.maritalStatus,
+          occupation: notBlank("input.occupation", input.occupation),
+          addressStreet: notBlank("input.addressStreet", input.addressStreet),
+          addressRt: input.addressRt,
+          addressRw: input.addressRw,
+          domicileCode: input.domicileCode,
+        };
+        notInFuture("input.birthDate", data.birthDate);
+        await checkNik(tx, "input.nik", data.nik, data.birthDate, data.sex);
+        await checkFamilyCard(tx, "input.familyCardNumber", data.familyCardNumber);
+        threeDigits("input.addressRt", data.addressRt);
+        threeDigits("input.addressRw", data.addressRw);
+        await checkVillage(tx, "input.domicileCode", data.domicileCode);
+        assertCanPlace(ctx, "Citizen", data, "The domicile village");
+        // Named, without echoing whose NIK it is: the caller learns only that the number is taken.
+        if (await tx.citizen.findUnique({ where: { nik: data.nik }, select: { id: true } })) {
+          throw new ConflictError("input.nik: a citizen with this NIK is already registered; nothing was changed.", {
+            field: "input.nik",
+          });
+        }
+        const created = await tx.citizen.create({ ...query, data });
+        return { entity: created, entityId: created.id, citizenId: created.id, before: null, after: data };
+      }),
+  }),
+);
+
+const CorrectCitizenInput = builder.inputType("CorrectCitizenInput", {
+  description: "Corrections to a citizen's registered data; fields left out stay as they are.",
+  fields: (t) => ({
+    id: t.id({ required: true }),
+    version: t.int({ required: true, description: "The version you read." }),
+    familyCardNumber: t.string(),
+    fullName: t.string(),
+    birthPlace: t.string(),
+    birthDate: t.field({ type: "Date" }),
+    sex: t.field({ type: Sex }),
+    religion: t.field({ type: Religion }),
+    maritalStatus: t.field({ type: MaritalStatus }),
+    occupation: t.string(),
+  }),
+});
+
+builder.mutationField("correctCitizen", (t) =>
+  t.prismaField({
+    type: "Citizen",
+    description: "Corrects a citizen's data. The NIK must still match the birth date and sex.",
+    args: { input: t.arg({ type: CorrectCitizenInput, required: true }) },
+    resolve: (query, _root, { input }, ctx, info) =>
+      audited(
+        ctx,
+        info,
+        "correctCitizen",
+        { entityType: "Citizen", entityId: String(input.id), citizenId: String(input.id) },
+        async (tx) => {
+          const id = String(input.id);
+          const before = await loadForUpdate("Citizen", id, input.version, () =>
+            tx.citizen.findFirst({ where: { AND: [{ id }, rowScope(ctx.policy, ctx.principal, "Citizen")] } }),
+          );
+          const data: Prisma.CitizenUpdateInput = {};
+          if (input.familyCardNumber != null) {
+            await checkFamilyCard(tx, "input.familyCardNumber", input.familyCardNumber);
+            data.familyCardNumber = input.familyCardNumber;
+          }
+          if (input.fullName != null) data.fullName = notBlank("input.fullName", input.fullName);
+          if (input.birthPlace != null) data.birthPlace = notBlank("input.birthPlace", input.birthPlace);
+          if (input.occupation != null) data.occupation = notBlank("input.occupation", input.occupation);
+          if (input.religion != null) data.religion = input.religion;
+          if (input.maritalStatus != null) data.maritalStatus = input.maritalStatus;
+          if (input.birthDate != null) {
+            notInFuture("input.birthDate", input.birthDate);
+            data.birthDate = input.birthDate;
+          }
+          if (input.sex != null) data.sex = input.sex;
+          if (input.birthDate != null || input.sex != null) {
+            await checkNik(
+              tx,
+              "input.birthDate",
+              before.nik,
+              input.birthDate ?? before.birthDate,
+              input.sex ?? before.sex,
+            );
+          }
+          const after = await tx.citizen.update({
+            ...query,
+            where: { id, version: input.version },
+            data: { ...data, version: { increment: 1 } },
+          });
+          return { entity: after, entityId: id, citizenId: id, before, after };
+        },
+      ),
+  }),
+);
+
+const ChangeCitizenAddressInput = builder.inputType("ChangeCitizenAddressInput", {
+  fields: (t) => ({
+    id: t.id({ required: true }),
+    version: t.int({ required: true, description: "The version you read." }),
+    addressStreet: t.string({ required: true }),
+    addressRt: t.string({ required: true }),
+    addressRw: t.string({ required: true }),
+    domicileCode: t.string({ required: true, description: "Code of the new domicile village." }),
+  }),
+});
+
+builder.mutationField("changeCitizenAddress", (t) =>
+  t.prismaField({
+    type: "Citizen",
+    description: "Changes a citizen's address and domicile village. The NIK never changes when a person moves.",
+    args: { input: t.arg({ type: ChangeCitizenAddressInput, required: true }) },
+    resolve: (query, _root, { input }, ctx, info) =>
+      audited(
+        ctx,
+        info,
+        "changeCitizenAddress",
+        { entityType: "Citizen", entityId: String(input.id), citizenId: String(input.id) },
+        async (tx) => {
+          const id = String(input.id);
+          const before = await loadForUpdate("Citizen", id, input.version, () =>
+            tx.citizen.findFirst({ where: { AND: [{ id }, rowScope(ctx.policy, ctx.principal, "Citizen")] } }),
+          );
+          const data = {
+            addressStreet: notBlank("input.addressStreet", input.addressStreet),
+            addressRt: input.addressRt,
+            addressRw: input.addressRw,
+            domicileCode: input.domicileCode,
+          };
+          threeDigits("input.addressRt", data.addressRt);
+          threeDigits("input.addressRw", data.addressRw);
+          await checkVillage(tx, "input.domicileCode", data.domicileCode);
+          const after = await tx.citizen.update({
+            ...query,
+            where: { id, version: input.version },
+            data: { ...data, version: { increment: 1 } },
+          });
+          return { entity: after, entityId: id, citizenId: id, before, after };
+        },
+      ),
+  }),
+);
+
+const RecordCitizenDeathInput = builder.inputType("RecordCitizenDeathInput", {
+  fields: (t) => ({
+    id: t.id({ required: true }),
+    version: t.int({ required: true, description: "The version you read." }),
+    dateOfDeath: t.field({ type: "Date", required: true }),
+  }),
+});
+
+builder.mutationField("recordCitizenDeath", (t) =>
+  t.prismaField({
+    type: "Citizen",
+    description: "Records a death: the citizen's status becomes DECEASED (citizens are never deleted).",
+    args: { input: t.arg({ type: RecordCitizenDeathInput, required: true }) },
+    resolve: (query, _root, { input }, ctx, info) =>
+      audited(
+        ctx,
+        info,
+        "recordCitizenDeath",
+        { entityType: "Citizen", entityId: String(input.id), citizenId: String(input.id) },
+        async (tx) => {
+          const id = String(input.id);
+          const before = await loadForUpdate("Citizen", id, input.version, () =>
+            tx.citizen.findFirst({ where: { AND: [{ id }, rowScope(ctx.policy, ctx.principal, "Citizen")] } }),
+          );
+          notInFuture("input.dateOfDeath", input.dateOfDeath);
+          if (input.dateOfDeath.getTime() < before.birthDate.getTime()) {
+            throw new BadUserInputError("input.dateOfDeath: must not be before the birth date.", {
+              field: "input.dateOfDeath",
+              rule: "after_birth",
+            });
+          }
+          if (before.status === "DECEASED") {
+            throw new BadUserInputError("input.id: this citizen's death is already recorded.", {
+              field: "input.id",
+              rule: "status_transition",
+            });
+          }
+          const after = await tx.citizen.update({
+            ...query,
+            where: { id, version: input.version },
+            data: { status: "DECEASED", version: { increment: 1 } },
+          });
+          return {
+            entity: after,
+            entityId: id,
+            citizenId: id,
+            before: { status: before.status },
+            after: { status: after.status, dateOfDeath: input.dateOfDeath },
+          };
+        },
+      ),
   }),
 );

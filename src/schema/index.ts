@@ -14,3 +14,5 @@ import "./service-record.ts";
 
 /** The executable schema, fields sorted so the printed SDL is stable. */
 export const schema = lexicographicSortSchema(builder.toSchema());
+
+import "./audit.ts";

@@ -180,8 +180,12 @@ export function addRootQueries(opts: ListOptions): void {
           where: t.arg({ type: opts.where as never }),
           orderBy: t.arg({ type: [Order], description: "Sort keys in order; ties are broken by id." }),
         },
-        totalCount: (_parent: unknown, args: Record<string, unknown>, ctx: Context) =>
-          opts.delegate(ctx.db).count({ where: scopedWhere(ctx, opts.model, args.where) }),
+        // Checked here too: a query that selects only totalCount never runs `resolve`, and counting
+        // by a masked field would reveal it digit by digit just as listing would.
+        totalCount: (_parent: unknown, args: Record<string, unknown>, ctx: Context) => {
+          checkFilterAndSort(ctx, opts.model, args);
+          return opts.delegate(ctx.db).count({ where: scopedWhere(ctx, opts.model, args.where) });
+        },
         resolve: (query: object, _root: unknown, args: Record<string, unknown>, ctx: Context) => {
           checkFilterAndSort(ctx, opts.model, args);
           return opts.delegate(ctx.db).findMany({

@@ -1,6 +1,11 @@
 // Perizinan: permit applications and their decisions.
+import { audited } from "../audit/transaction.ts";
+import { notBlank, rejectInput } from "../domain/validate.ts";
+import { NotFoundError } from "../errors.ts";
+import { rowScope } from "../policy/scope.ts";
 import { builder } from "./builder.ts";
 import { addRootQueries, StringFilter } from "./lists.ts";
+import { loadForUpdate, ownAgency } from "./mutations.ts";
 
 export const PermitStatus = builder.enumType("PermitStatus", {
   values: ["SUBMITTED", "UNDER_REVIEW", "APPROVED", "REJECTED", "REVOKED"] as const,
@@ -42,3 +47,121 @@ addRootQueries({
   where: PermitWhere as never,
   orderFields: ["submittedAt", "permitType"],
 });
+
+// ---------------------------------------------------------------------------------------------
+// Mutations (licensing officers of the permit's agency). The workflow is the same one the database
+// enforces: SUBMITTED → UNDER_REVIEW → APPROVED | REJECTED; APPROVED → REVOKED.
+
+type PermitStatusName = "SUBMITTED" | "UNDER_REVIEW" | "APPROVED" | "REJECTED" | "REVOKED";
+
+const SubmitPermitInput = builder.inputType("SubmitPermitInput", {
+  fields: (t) => ({
+    applicantId: t.id({ required: true }),
+    permitType: t.string({ required: true }),
+  }),
+});
+
+builder.mutationField("submitPermit", (t) =>
+  t.prismaField({
+    type: "Permit",
+    description: "Submits a permit application to the officer's own licensing agency.",
+    args: { input: t.arg({ type: SubmitPermitInput, required: true }) },
+    resolve: (query, _root, { input }, ctx, info) =>
+      audited(ctx, info, "submitPermit", { entityType: "Permit", citizenId: String(input.applicantId) }, async (tx) => {
+        const agency = await ownAgency(ctx, tx, ["LICENSING"]);
+        const applicant = await tx.citizen.findFirst({
+          where: { AND: [{ id: String(input.applicantId) }, rowScope(ctx.policy, ctx.principal, "Citizen")] },
+        });
+        if (!applicant) throw new NotFoundError("input.applicantId: no such citizen in the rows your role may see.");
+        if (applicant.status !== "ALIVE")
+          rejectInput("input.applicantId", "living_applicant", "the applicant must be a living citizen.");
+        const data = {
+          applicantId: applicant.id,
+          agencyId: agency.id,
+          permitType: notBlank("input.permitType", input.permitType, 100),
+        };
+        const created = await tx.permit.create({ ...query, data });
+        return {
+          entity: created,
+          entityId: created.id,
+          citizenId: applicant.id,
+          before: null,
+          after: { ...data, status: created.status },
+        };
+      }),
+  }),
+);
+
+const PermitDecisionInput = builder.inputType("PermitDecisionInput", {
+  fields: (t) => ({
+    id: t.id({ required: true }),
+    version: t.int({ required: true, description: "The version you read." }),
+  }),
+});
+
+const ApprovePermitInput = builder.inputType("ApprovePermitInput", {
+  fields: (t) => ({
+    id: t.id({ required: true }),
+    version: t.int({ required: true, description: "The version you read." }),
+    documentNumber: t.string({ required: true, description: "Unique across all permits." }),
+    validUntil: t.field({ type: "Date", required: true }),
+  }),
+});
+
+/** One workflow step: load in scope at the version read, check the step is allowed, move. */
+function permitStep(
+  field: "reviewPermit" | "approvePermit" | "rejectPermit" | "revokePermit",
+  from: PermitStatusName,
+  to: PermitStatusName,
+  description: string,
+) {
+  const input = field === "approvePermit" ? ApprovePermitInput : PermitDecisionInput;
+  builder.mutationField(field, (t) =>
+    t.prismaField({
+      type: "Permit",
+      description,
+      args: { input: t.arg({ type: input as typeof ApprovePermitInput, required: true }) },
+      resolve: (query, _root, { input }, ctx, info) =>
+        audited(ctx, info, field, { entityType: "Permit", entityId: String(input.id) }, async (tx) => {
+          const id = String(input.id);
+          const before = await loadForUpdate("Permit", id, input.version, () =>
+            tx.permit.findFirst({ where: { AND: [{ id }, rowScope(ctx.policy, ctx.principal, "Permit")] } }),
+          );
+          if (before.status !== from) {
+            rejectInput(
+              "input.id",
+              "permit_status_transition",
+              `the permit is ${before.status}; only a ${from} permit can become ${to}.`,
+            );
+          }
+          const decision = to === "UNDER_REVIEW" ? {} : { decidedBy: ctx.principal.subject, decidedAt: new Date() };
+          const approval =
+            field === "approvePermit"
+              ? {
+                  documentNumber: notBlank("input.documentNumber", input.documentNumber, 64),
+                  validUntil: input.validUntil,
+                }
+              : {};
+          if (field === "approvePermit" && input.validUntil.getTime() <= Date.now()) {
+            rejectInput("input.validUntil", "future_date", "must be after today.");
+          }
+          const after = await tx.permit.update({
+            ...query,
+            where: { id, version: input.version },
+            data: { status: to, ...decision, ...approval, version: { increment: 1 } },
+          });
+          return { entity: after, entityId: id, citizenId: before.applicantId, before, after };
+        }),
+    }),
+  );
+}
+
+permitStep("reviewPermit", "SUBMITTED", "UNDER_REVIEW", "Starts the review of a submitted permit.");
+permitStep(
+  "approvePermit",
+  "UNDER_REVIEW",
+  "APPROVED",
+  "Approves a permit under review, with its unique document number.",
+);
+permitStep("rejectPermit", "UNDER_REVIEW", "REJECTED", "Rejects a permit under review.");
+permitStep("revokePermit", "APPROVED", "REVOKED", "Revokes an approved permit.");

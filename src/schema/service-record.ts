@@ -1,4 +1,8 @@
 // Riwayat layanan: services given to citizens.
+import { audited } from "../audit/transaction.ts";
+import { notBlank } from "../domain/validate.ts";
+import { ForbiddenError, NotFoundError } from "../errors.ts";
+import { rowScope } from "../policy/scope.ts";
 import { builder } from "./builder.ts";
 import { addRootQueries, StringFilter } from "./lists.ts";
 
@@ -39,3 +43,51 @@ addRootQueries({
   where: ServiceRecordWhere as never,
   orderFields: ["servedAt", "serviceType"],
 });
+
+// ---------------------------------------------------------------------------------------------
+// Mutations (front-office staff record the services they give).
+
+const RecordServiceInput = builder.inputType("RecordServiceInput", {
+  fields: (t) => ({
+    citizenId: t.id({ required: true }),
+    serviceType: t.string({ required: true }),
+    channel: t.field({ type: ServiceChannel, required: true }),
+    outcome: t.field({ type: ServiceOutcome, required: true }),
+  }),
+});
+
+builder.mutationField("recordService", (t) =>
+  t.prismaField({
+    type: "ServiceRecord",
+    description: "Records a service given now by the calling officer, under the officer's agency.",
+    args: { input: t.arg({ type: RecordServiceInput, required: true }) },
+    resolve: (query, _root, { input }, ctx, info) =>
+      audited(
+        ctx,
+        info,
+        "recordService",
+        { entityType: "ServiceRecord", citizenId: String(input.citizenId) },
+        async (tx) => {
+          const code = ctx.principal.agencyCode;
+          const agency = code ? await tx.agency.findUnique({ where: { code } }) : null;
+          if (!agency) throw new ForbiddenError("Your token names no agency, so you cannot record a service.");
+          const citizen = await tx.citizen.findFirst({
+            where: { AND: [{ id: String(input.citizenId) }, rowScope(ctx.policy, ctx.principal, "Citizen")] },
+            select: { id: true },
+          });
+          if (!citizen) throw new NotFoundError("input.citizenId: no such citizen in the rows your role may see.");
+          const data = {
+            citizenId: citizen.id,
+            agencyId: agency.id,
+            serviceType: notBlank("input.serviceType", input.serviceType, 100),
+            channel: input.channel,
+            outcome: input.outcome,
+            servedBy: ctx.principal.subject,
+            servedAt: new Date(),
+          };
+          const created = await tx.serviceRecord.create({ ...query, data });
+          return { entity: created, entityId: created.id, citizenId: citizen.id, before: null, after: data };
+        },
+      ),
+  }),
+);

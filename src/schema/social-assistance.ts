@@ -1,6 +1,11 @@
 // Bantuan sosial (bansos): assistance programs a citizen receives.
+import { audited } from "../audit/transaction.ts";
+import { notBlank, positiveAmount, rejectInput } from "../domain/validate.ts";
+import { ConflictError, NotFoundError } from "../errors.ts";
+import { rowScope } from "../policy/scope.ts";
 import { builder } from "./builder.ts";
 import { addRootQueries, StringFilter } from "./lists.ts";
+import { loadForUpdate } from "./mutations.ts";
 
 export const AssistanceStatus = builder.enumType("AssistanceStatus", { values: ["ACTIVE", "ENDED"] as const });
 
@@ -34,3 +39,97 @@ addRootQueries({
   where: SocialAssistanceWhere as never,
   orderFields: ["program", "period"],
 });
+
+// ---------------------------------------------------------------------------------------------
+// Mutations (social-affairs officers). One citizen, one program, one period; living citizens only.
+
+const EnrollSocialAssistanceInput = builder.inputType("EnrollSocialAssistanceInput", {
+  fields: (t) => ({
+    citizenId: t.id({ required: true }),
+    program: t.string({ required: true, description: "e.g. PKH, BPNT, BLT." }),
+    period: t.string({ required: true, description: "YYYY or YYYY-MM." }),
+    amount: t.field({ type: "Decimal", required: true }),
+  }),
+});
+
+builder.mutationField("enrollSocialAssistance", (t) =>
+  t.prismaField({
+    type: "SocialAssistance",
+    description: "Enrolls a living citizen in a program for a period (once per citizen, program and period).",
+    args: { input: t.arg({ type: EnrollSocialAssistanceInput, required: true }) },
+    resolve: (query, _root, { input }, ctx, info) =>
+      audited(
+        ctx,
+        info,
+        "enrollSocialAssistance",
+        { entityType: "SocialAssistance", citizenId: String(input.citizenId) },
+        async (tx) => {
+          const citizen = await tx.citizen.findFirst({
+            where: { AND: [{ id: String(input.citizenId) }, rowScope(ctx.policy, ctx.principal, "Citizen")] },
+          });
+          if (!citizen) throw new NotFoundError("input.citizenId: no such citizen in the rows your role may see.");
+          if (citizen.status !== "ALIVE")
+            rejectInput("input.citizenId", "living_citizen", "only living citizens can receive social assistance.");
+          if (!/^\d{4}(-(0[1-9]|1[0-2]))?$/.test(input.period))
+            rejectInput("input.period", "period_format", "must be YYYY or YYYY-MM.");
+          positiveAmount("input.amount", input.amount);
+          const data = {
+            citizenId: citizen.id,
+            program: notBlank("input.program", input.program, 50),
+            period: input.period,
+            amount: input.amount,
+          };
+          const existing = await tx.socialAssistance.findUnique({
+            where: {
+              citizenId_program_period: { citizenId: data.citizenId, program: data.program, period: data.period },
+            },
+            select: { id: true },
+          });
+          if (existing)
+            throw new ConflictError("input: this citizen is already enrolled in this program for this period.", {
+              field: "input.period",
+            });
+          const created = await tx.socialAssistance.create({ ...query, data });
+          return { entity: created, entityId: created.id, citizenId: citizen.id, before: null, after: data };
+        },
+      ),
+  }),
+);
+
+const EndSocialAssistanceInput = builder.inputType("EndSocialAssistanceInput", {
+  fields: (t) => ({
+    id: t.id({ required: true }),
+    version: t.int({ required: true, description: "The version you read." }),
+  }),
+});
+
+builder.mutationField("endSocialAssistance", (t) =>
+  t.prismaField({
+    type: "SocialAssistance",
+    description: "Ends an active enrollment.",
+    args: { input: t.arg({ type: EndSocialAssistanceInput, required: true }) },
+    resolve: (query, _root, { input }, ctx, info) =>
+      audited(
+        ctx,
+        info,
+        "endSocialAssistance",
+        { entityType: "SocialAssistance", entityId: String(input.id) },
+        async (tx) => {
+          const id = String(input.id);
+          const before = await loadForUpdate("SocialAssistance", id, input.version, () =>
+            tx.socialAssistance.findFirst({
+              where: { AND: [{ id }, rowScope(ctx.policy, ctx.principal, "SocialAssistance")] },
+            }),
+          );
+          if (before.status !== "ACTIVE")
+            rejectInput("input.id", "status_transition", "the enrollment has already ended.");
+          const after = await tx.socialAssistance.update({
+            ...query,
+            where: { id, version: input.version },
+            data: { status: "ENDED", version: { increment: 1 } },
+          });
+          return { entity: after, entityId: id, citizenId: before.citizenId, before, after };
+        },
+      ),
+  }),
+);

@@ -1,6 +1,11 @@
 // Pajak daerah: regional tax assessments and payments.
+import { audited } from "../audit/transaction.ts";
+import { notBlank, positiveAmount, rejectInput } from "../domain/validate.ts";
+import { NotFoundError } from "../errors.ts";
+import { rowScope } from "../policy/scope.ts";
 import { builder } from "./builder.ts";
 import { addRootQueries, DateFilter, DecimalFilter, StringFilter } from "./lists.ts";
+import { loadForUpdate, ownAgency } from "./mutations.ts";
 
 export const TaxType = builder.enumType("TaxType", {
   values: ["LAND_AND_BUILDING", "LAND_TRANSFER", "VEHICLE", "RESTAURANT", "HOTEL", "ADVERTISEMENT"] as const,
@@ -48,3 +53,95 @@ addRootQueries({
   where: TaxRecordWhere as never,
   orderFields: ["period", "dueDate", "assessedAmount"],
 });
+
+// ---------------------------------------------------------------------------------------------
+// Mutations (tax officers of a revenue agency).
+
+const AssessTaxInput = builder.inputType("AssessTaxInput", {
+  fields: (t) => ({
+    citizenId: t.id({ required: true }),
+    taxType: t.field({ type: TaxType, required: true }),
+    taxObjectNumber: t.string({ required: true }),
+    period: t.string({ required: true, description: "YYYY or YYYY-MM." }),
+    assessedAmount: t.field({ type: "Decimal", required: true }),
+    dueDate: t.field({ type: "Date", required: true }),
+  }),
+});
+
+builder.mutationField("assessTax", (t) =>
+  t.prismaField({
+    type: "TaxRecord",
+    description: "Assesses a tax for a citizen, recorded under the officer's own revenue agency.",
+    args: { input: t.arg({ type: AssessTaxInput, required: true }) },
+    resolve: (query, _root, { input }, ctx, info) =>
+      audited(ctx, info, "assessTax", { entityType: "TaxRecord", citizenId: String(input.citizenId) }, async (tx) => {
+        const agency = await ownAgency(ctx, tx, ["REVENUE"]);
+        const citizen = await tx.citizen.findFirst({
+          where: { AND: [{ id: String(input.citizenId) }, rowScope(ctx.policy, ctx.principal, "Citizen")] },
+        });
+        if (!citizen) throw new NotFoundError("input.citizenId: no such citizen in the rows your role may see.");
+        if (!/^\d{4}(-(0[1-9]|1[0-2]))?$/.test(input.period))
+          rejectInput("input.period", "period_format", "must be YYYY or YYYY-MM.");
+        positiveAmount("input.assessedAmount", input.assessedAmount);
+        const data = {
+          citizenId: citizen.id,
+          agencyId: agency.id,
+          taxType: input.taxType,
+          taxObjectNumber: notBlank("input.taxObjectNumber", input.taxObjectNumber, 64),
+          period: input.period,
+          assessedAmount: input.assessedAmount,
+          dueDate: input.dueDate,
+        };
+        const created = await tx.taxRecord.create({ ...query, data });
+        return { entity: created, entityId: created.id, citizenId: citizen.id, before: null, after: data };
+      }),
+  }),
+);
+
+const RecordTaxPaymentInput = builder.inputType("RecordTaxPaymentInput", {
+  fields: (t) => ({
+    id: t.id({ required: true }),
+    version: t.int({ required: true, description: "The version you read." }),
+    amount: t.field({ type: "Decimal", required: true }),
+    paidAt: t.field({ type: "DateTime", required: true }),
+  }),
+});
+
+builder.mutationField("recordTaxPayment", (t) =>
+  t.prismaField({
+    type: "TaxRecord",
+    description: "Records a payment against an assessment; paying more than is owed is refused.",
+    args: { input: t.arg({ type: RecordTaxPaymentInput, required: true }) },
+    resolve: (query, _root, { input }, ctx, info) =>
+      audited(ctx, info, "recordTaxPayment", { entityType: "TaxRecord", entityId: String(input.id) }, async (tx) => {
+        const id = String(input.id);
+        const before = await loadForUpdate("TaxRecord", id, input.version, () =>
+          tx.taxRecord.findFirst({ where: { AND: [{ id }, rowScope(ctx.policy, ctx.principal, "TaxRecord")] } }),
+        );
+        positiveAmount("input.amount", input.amount);
+        if (input.paidAt.getTime() > Date.now())
+          rejectInput("input.paidAt", "not_in_future", "must not be in the future.");
+        if (before.status === "CANCELLED" || before.status === "PAID") {
+          rejectInput(
+            "input.id",
+            "status_transition",
+            `the assessment is ${before.status}; no payment can be recorded.`,
+          );
+        }
+        const paid = before.paidAmount.add(input.amount);
+        if (paid.greaterThan(before.assessedAmount))
+          rejectInput("input.amount", "overpayment", "is more than what is still owed.");
+        const after = await tx.taxRecord.update({
+          ...query,
+          where: { id, version: input.version },
+          data: {
+            paidAmount: paid.toFixed(2),
+            paidAt: input.paidAt,
+            status: paid.equals(before.assessedAmount) ? "PAID" : "PARTIALLY_PAID",
+            version: { increment: 1 },
+          },
+        });
+        return { entity: after, entityId: id, citizenId: before.citizenId, before, after };
+      }),
+  }),
+);

@@ -3,6 +3,7 @@ import type { Principal } from "../auth/principal.ts";
 import type { Db } from "../db/database.ts";
 import type { Reveal } from "../masking/apply.ts";
 import type { Policy } from "../policy/policy.ts";
+import type { Logger } from "./log.ts";
 
 export interface Context {
   principal: Principal;
@@ -16,4 +17,7 @@ export interface Context {
   clientIp: string | undefined;
   /** Clear values shown in this request; written as access entries before the response leaves. */
   reveals: Reveal[];
+  /** Key of the audit trail's keyed hashes (AUDIT_HMAC_KEY). */
+  auditKey: string;
+  log: Logger;
 }

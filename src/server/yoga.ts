@@ -92,6 +92,8 @@ export function createGateway({
       caseRef: request.headers.get("x-case-ref") ?? undefined,
       clientIp: request.headers.get("x-forwarded-for")?.split(",")[0]?.trim() ?? undefined,
       reveals: [],
+      auditKey: config.auditKey,
+      log,
     }),
   });
 }

@@ -189,7 +189,7 @@ describe.each(databaseKinds())("database integrity rules (%s)", (kind) => {
         `SELECT conname AS name, confdeltype AS on_delete FROM pg_constraint
           WHERE contype = 'f' AND connamespace = current_schema()::regnamespace ORDER BY conname`,
       );
-      expect(rows.length).toBe(14); // every relation in schema.prisma
+      expect(rows.length).toBe(15); // every relation in schema.prisma (14 domain + AuditEntry → AuditSeal)
       // 'r' = RESTRICT; anything else (cascade, set null, no action) would be a silent change of rule.
       expect(rows.filter((r) => r.on_delete !== "r")).toEqual([]);
     });
@@ -445,8 +445,8 @@ describe.each(databaseKinds())("database integrity rules (%s)", (kind) => {
   describe.each([
     {
       table: "AuditEntry",
-      insert: `INSERT INTO "AuditEntry" ("actor", "role", "mutation", "event", "outcome", "requestId")
-               VALUES ('u-1', 'operator', 'updateCitizen', 'citizen.updated', 'SUCCESS', 'req-1') RETURNING "seq"`,
+      insert: `INSERT INTO "AuditEntry" ("actor", "role", "mutation", "event", "outcome", "requestId", "hash")
+               VALUES ('u-1', 'operator', 'updateCitizen', 'citizen.updated', 'SUCCESS', 'req-1', repeat('a', 64)) RETURNING "seq"`,
     },
     {
       table: "AccessEntry",
@@ -464,6 +464,42 @@ describe.each(databaseKinds())("database integrity rules (%s)", (kind) => {
       await expectRule(db.query(`TRUNCATE "${table}"`), "append_only");
       const rows = await db.query<{ actor: string }>(`SELECT "actor" FROM "${table}" WHERE "seq" = $1`, [seqValue]);
       expect(rows).toEqual([{ actor: "u-1" }]);
+    });
+  });
+
+  describe("the audit seal", () => {
+    it("lets an unsealed entry be sealed once, and nothing else change", async () => {
+      const entry = only(
+        await db.query<{ seq: string }>(
+          `INSERT INTO "AuditEntry" ("actor", "role", "mutation", "event", "outcome", "requestId", "hash")
+           VALUES ('u-2', 'operator', 'x', 'X', 'SUCCESS', 'req-2', repeat('b', 64)) RETURNING "seq"::text AS seq`,
+        ),
+      ).seq;
+      const seal = (id: number) =>
+        db.query(
+          `INSERT INTO "AuditSeal" ("id", "sealedAt", "entryCount", "firstSeq", "lastSeq", "digest", "prevHash", "hash")
+           VALUES ($1, now(), 1, 1, 1, repeat('c', 64), repeat('0', 64), repeat('d', 64))`,
+          [id],
+        );
+      await seal(9001);
+      await seal(9002);
+      // Sealing together with any other change is refused.
+      await expectRule(
+        db.query(`UPDATE "AuditEntry" SET "sealId" = 9001, "actor" = 'x' WHERE "seq" = $1`, [entry]),
+        "append_only",
+      );
+      await db.query(`UPDATE "AuditEntry" SET "sealId" = 9001 WHERE "seq" = $1`, [entry]);
+      // Moving a sealed entry to another seal, or unsealing it, is refused.
+      await expectRule(db.query(`UPDATE "AuditEntry" SET "sealId" = 9002 WHERE "seq" = $1`, [entry]), "append_only");
+      await expectRule(db.query(`UPDATE "AuditEntry" SET "sealId" = NULL WHERE "seq" = $1`, [entry]), "append_only");
+      // Seals themselves are append-only; the head only moves forward.
+      await expectRule(db.query(`UPDATE "AuditSeal" SET "digest" = repeat('e', 64) WHERE "id" = 9001`), "append_only");
+      await expectRule(db.query(`DELETE FROM "AuditSeal" WHERE "id" = 9002`), "append_only");
+      await db.query(
+        `INSERT INTO "AuditHead" ("id", "sealId", "sealHash", "mac") VALUES (1, 9002, repeat('d', 64), repeat('f', 64))`,
+      );
+      await expectRule(db.query(`UPDATE "AuditHead" SET "sealId" = 9001 WHERE "id" = 1`), "audit_head_forward_only");
+      await expectRule(db.query(`DELETE FROM "AuditHead" WHERE "id" = 1`), "audit_head_forward_only");
     });
   });
 });

@@ -63,7 +63,7 @@ describe("policy loading", () => {
             .replace("  ServiceRecord:\n    clear:", "  ServiceRecrd:\n    clear:")
             .replace("nik: nik", "nik: hide")
             .replace("queries: [citizen,", "queries: [citizenz,")
-            .replace("mutations: []", "mutations: [deleteEverything]\nextra: 1")
+            .replace("mutations: [recordService]", "mutations: [deleteEverything]\nextra: 1")
             .replace("Citizen: region", "Citizen: agency")
         : t,
     );

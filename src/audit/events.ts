@@ -1,0 +1,27 @@
+// The audit events: one per mutation, named entity + past tense, so auditors can filter by what
+// happened without parsing field names. A mutation without an event here does not compile.
+export const EVENTS = {
+  registerCitizen: "CITIZEN_REGISTERED",
+  correctCitizen: "CITIZEN_CORRECTED",
+  changeCitizenAddress: "CITIZEN_ADDRESS_CHANGED",
+  recordCitizenDeath: "CITIZEN_DEATH_RECORDED",
+  assessTax: "TAX_ASSESSED",
+  recordTaxPayment: "TAX_PAYMENT_RECORDED",
+  submitPermit: "PERMIT_SUBMITTED",
+  reviewPermit: "PERMIT_REVIEW_STARTED",
+  approvePermit: "PERMIT_APPROVED",
+  rejectPermit: "PERMIT_REJECTED",
+  revokePermit: "PERMIT_REVOKED",
+  enrollSocialAssistance: "SOCIAL_ASSISTANCE_ENROLLED",
+  endSocialAssistance: "SOCIAL_ASSISTANCE_ENDED",
+  recordFinancialTransaction: "FINANCIAL_TRANSACTION_RECORDED",
+  registerArchiveDocument: "ARCHIVE_DOCUMENT_REGISTERED",
+  verifyArchiveDocument: "ARCHIVE_DOCUMENT_VERIFIED",
+  recordService: "SERVICE_RECORDED",
+} as const;
+
+export type MutationName = keyof typeof EVENTS;
+export type AuditEvent = (typeof EVENTS)[MutationName];
+
+/** Columns whose values never appear clear in an audit entry: they are stored as keyed hashes. */
+export const SENSITIVE_COLUMNS = new Set(["nik", "familyCardNumber", "addressStreet", "addressRt", "addressRw"]);

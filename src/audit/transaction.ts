@@ -1,0 +1,242 @@
+// The transaction every mutation goes through: validate → change → audit entry → commit, or roll
+// back everything. If the audit entry cannot be written, the change is not made. A mutation that is
+// refused or fails still gets an entry (with its outcome and no change), written on its own.
+import type { GraphQLResolveInfo } from "graphql";
+import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError, UnavailableError } from "../errors.ts";
+import type { Prisma } from "../generated/prisma/client.ts";
+import type { Context } from "../server/context.ts";
+import { EVENTS, type MutationName, SENSITIVE_COLUMNS } from "./events.ts";
+import { entryHash, keyedValueHash } from "./hash.ts";
+
+export type Tx = Prisma.TransactionClient;
+
+type Outcome = "SUCCESS" | "DENIED" | "INVALID" | "CONFLICT" | "ERROR";
+
+/** What a mutation's change reports back for its audit entry. */
+export interface Change<T> {
+  entity: T;
+  entityId: string;
+  citizenId?: string | null | undefined;
+  /** Column values before the change (null for a create). */
+  before?: Record<string, unknown> | null | undefined;
+  /** Column values after the change. */
+  after?: Record<string, unknown> | null | undefined;
+}
+
+/** Which record a mutation is about, known before it runs (for entries of refused mutations). */
+export interface Target {
+  entityType: string;
+  entityId?: string | null | undefined;
+  citizenId?: string | null | undefined;
+}
+
+/** Thrown when the audit entry cannot be written: the change is rolled back with it. */
+class AuditWriteError extends Error {
+  override name = "AuditWriteError";
+}
+
+/** Changed columns as { column: { before, after } }, sensitive values as keyed hashes. */
+export function diff(
+  key: string,
+  before: Record<string, unknown> | null | undefined,
+  after: Record<string, unknown> | null | undefined,
+) {
+  const out: Record<string, { before: unknown; after: unknown }> = {};
+  const columns = new Set([...Object.keys(before ?? {}), ...Object.keys(after ?? {})]);
+  for (const column of columns) {
+    if (column === "version" || column === "updatedAt") continue;
+    // Relations loaded for the response are not columns of this record.
+    if (isRelation(before?.[column]) || isRelation(after?.[column])) continue;
+    const b = plain(before?.[column]);
+    const a = plain(after?.[column]);
+    if (b === a) continue;
+    out[column] = SENSITIVE_COLUMNS.has(column)
+      ? { before: keyedValueHash(key, b), after: keyedValueHash(key, a) }
+      : { before: b, after: a };
+  }
+  return out;
+}
+
+function isRelation(value: unknown): boolean {
+  if (value === null || typeof value !== "object" || value instanceof Date) return false;
+  return Array.isArray(value) || typeof (value as { toFixed?: unknown }).toFixed !== "function"; // Decimal has toFixed
+}
+
+/** Values as JSON-stable strings (dates, decimals and bigints would otherwise serialize unevenly). */
+function plain(value: unknown): string | number | boolean | null {
+  if (value === null || value === undefined) return null;
+  if (value instanceof Date) return value.toISOString();
+  if (typeof value === "string" || typeof value === "boolean") return value;
+  if (typeof value === "number") return String(value);
+  return String(value);
+}
+
+async function writeEntry(
+  db: Tx | Context["db"],
+  ctx: Context,
+  info: GraphQLResolveInfo,
+  mutation: MutationName,
+  outcome: Outcome,
+  target: Target,
+  changes: unknown,
+): Promise<void> {
+  const content = {
+    at: new Date(),
+    actor: ctx.principal.subject,
+    role: ctx.principal.role,
+    agencyCode: ctx.principal.agencyCode ?? null,
+    clientId: ctx.principal.kind === "client" ? ctx.principal.subject : null,
+    operation: info.operation.name?.value ?? null,
+    mutation,
+    event: EVENTS[mutation],
+    entityType: target.entityType,
+    entityId: target.entityId ?? null,
+    citizenId: target.citizenId ?? null,
+    outcome,
+    changes: changes ?? null,
+    purpose: ctx.purpose ?? null,
+    caseRef: ctx.caseRef ?? null,
+    requestId: ctx.requestId,
+    clientIp: ctx.clientIp ?? null,
+  };
+  await db.auditEntry.create({
+    data: {
+      ...content,
+      changes: (content.changes ?? undefined) as Prisma.InputJsonValue,
+      hash: entryHash(ctx.auditKey, content),
+    },
+  });
+}
+
+interface DriverCause {
+  code?: string;
+  originalCode?: string;
+  kind?: string;
+  constraint?: unknown;
+  originalMessage?: string;
+}
+
+/** Database refusals become the same errors the gateway's own validation gives. */
+function toClientError(error: unknown): Error {
+  if (
+    error instanceof BadUserInputError ||
+    error instanceof ConflictError ||
+    error instanceof ForbiddenError ||
+    error instanceof NotFoundError
+  ) {
+    return error;
+  }
+  if (error instanceof AuditWriteError)
+    return new UnavailableError("The change could not be audited, so it was not made.");
+  const e = error as { code?: string; meta?: { target?: unknown; driverAdapterError?: { cause?: DriverCause } } };
+  const cause = e.meta?.driverAdapterError?.cause;
+  const sqlState = cause?.originalCode ?? cause?.code;
+  if (e.code === "P2002" || sqlState === "23505" || cause?.kind === "UniqueConstraintViolation") {
+    const target = JSON.stringify(e.meta?.target ?? cause?.constraint ?? "");
+    const field = /nik/i.test(target)
+      ? "nik"
+      : /documentNumber/.test(target)
+        ? "documentNumber"
+        : /reference/.test(target)
+          ? "reference"
+          : undefined;
+    return new ConflictError(
+      field
+        ? `Another record already has this ${field}; nothing was changed.`
+        : "A record with the same unique values already exists; nothing was changed.",
+      field ? { field } : {},
+    );
+  }
+  if (e.code === "P2025")
+    return new ConflictError(
+      "The record changed while this request ran; reload it and try again. Nothing was changed.",
+    );
+  if (sqlState === "23514" || sqlState === "P0001" || cause?.kind === "CheckConstraintViolation") {
+    const rule = /^([a-z_]+):/.exec(cause?.originalMessage ?? "")?.[1] ?? "check_constraint";
+    return new BadUserInputError(`The database refused the change (rule ${rule}); nothing was changed.`, { rule });
+  }
+  if (sqlState === "23503" || sqlState === "23001")
+    return new BadUserInputError("A referenced record does not exist or is still in use; nothing was changed.", {
+      rule: "foreign_key",
+    });
+  if (sqlState === "40001" || sqlState === "40P01")
+    return new ConflictError(
+      "Another change to the same records ran at the same time; try again. Nothing was changed.",
+    );
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+function outcomeOf(error: Error): Outcome {
+  if (error instanceof ForbiddenError) return "DENIED";
+  if (error instanceof BadUserInputError || error instanceof NotFoundError) return "INVALID";
+  if (error instanceof ConflictError) return "CONFLICT";
+  return "ERROR";
+}
+
+/**
+ * Runs `change` in one database transaction together with its audit entry. Returns the changed
+ * entity; throws a client error (and records the refusal) when anything fails.
+ */
+export async function audited<T>(
+  ctx: Context,
+  info: GraphQLResolveInfo,
+  mutation: MutationName,
+  target: Target,
+  change: (tx: Tx) => Promise<Change<T>>,
+): Promise<T> {
+  try {
+    return await ctx.db.$transaction(
+      async (tx) => {
+        const result = await change(tx);
+        try {
+          await writeEntry(
+            tx,
+            ctx,
+            info,
+            mutation,
+            "SUCCESS",
+            { ...target, entityId: result.entityId, citizenId: result.citizenId ?? target.citizenId },
+            diff(ctx.auditKey, result.before, result.after),
+          );
+        } catch (error) {
+          ctx.log.error("audit entry could not be written; rolling back the change", {
+            mutation,
+            requestId: ctx.requestId,
+            error: (error as Error).message,
+          });
+          throw new AuditWriteError();
+        }
+        return result.entity;
+      },
+      { timeout: 15_000, maxWait: 10_000 },
+    );
+  } catch (error) {
+    const clientError = toClientError(error);
+    await recordRefusal(ctx, info, mutation, outcomeOf(clientError), target, clientError);
+    throw clientError;
+  }
+}
+
+/** Writes the entry of a mutation that changed nothing: denied, invalid, conflicting or failed. */
+export async function recordRefusal(
+  ctx: Context,
+  info: GraphQLResolveInfo,
+  mutation: MutationName,
+  outcome: Outcome,
+  target: Target,
+  error: Error,
+): Promise<void> {
+  const extensions = (error as { extensions?: Record<string, unknown> }).extensions ?? {};
+  const reason = { code: extensions.code ?? "INTERNAL_SERVER_ERROR", field: extensions.field, rule: extensions.rule };
+  try {
+    await writeEntry(ctx.db, ctx, info, mutation, outcome, target, { refused: reason });
+  } catch (auditError) {
+    // The mutation changed nothing; losing the record of a refusal is logged loudly instead.
+    ctx.log.error("audit entry of a refused mutation could not be written", {
+      mutation,
+      outcome,
+      requestId: ctx.requestId,
+      error: (auditError as Error).message,
+    });
+  }
+}
