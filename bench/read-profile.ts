@@ -1,0 +1,429 @@
+// Where the policy layer's time goes on the read benchmark's queries. A diagnostic companion to
+// bench/read.ts, for when a/b misses its target:
+//
+//   npx tsx bench/read-profile.ts [--citizens 2000] [--seconds 5] [--rounds 10] [--profile-requests 150]
+//
+// 1. CPU per request of schema variants built from the pieces of src/policy/enforce.ts (no policy,
+//    a no-op middleware on every field, shield only, masking only, the full policy layer), each in the
+//    same Yoga setup as createGateway, called in-process (yoga.fetch, no HTTP) one request at a time.
+//    CPU time of this process is far less sensitive to a busy machine than throughput is.
+// 2. A V8 CPU profile of the full policy layer and of no policy on the same queries, with self time
+//    grouped by package, so the difference can be read per library.
+// Nothing is written to disk unless --out is given.
+import { randomUUID } from "node:crypto";
+import { Session } from "node:inspector/promises";
+import path from "node:path";
+import { performance } from "node:perf_hooks";
+import { parseArgs } from "node:util";
+import type { GraphQLSchema } from "graphql";
+import { applyMiddleware } from "graphql-middleware";
+import { rule, shield } from "graphql-shield";
+import { createYoga } from "graphql-yoga";
+import { principalOf, useAuth } from "../src/auth/use-auth.ts";
+import { createTokenVerifier } from "../src/auth/verify.ts";
+import type { Config } from "../src/config.ts";
+import type { Database } from "../src/db/database.ts";
+import { ForbiddenError } from "../src/errors.ts";
+import { maskingMiddleware } from "../src/masking/apply.ts";
+import { useAccessLog } from "../src/masking/use-access-log.ts";
+import { enforcePolicy, shieldRules } from "../src/policy/enforce.ts";
+import { loadPolicy } from "../src/policy/load.ts";
+import type { Policy } from "../src/policy/policy.ts";
+import { schema } from "../src/schema/index.ts";
+import type { Context } from "../src/server/context.ts";
+import { createMaskError } from "../src/server/errors.ts";
+import { createLogger } from "../src/server/log.ts";
+import { createGateway } from "../src/server/yoga.ts";
+import {
+  BenchAbort,
+  benchConfig,
+  Cleanup,
+  DEFAULT_ADMIN_URL,
+  fail,
+  log,
+  machineInfo,
+  median,
+  nodesOf,
+  parseOk,
+  type QueryId,
+  RESULTS_DIR,
+  requestBodies,
+  round,
+  scratchDatabase,
+  sourceState,
+  timestamp,
+  writeAtomic,
+} from "./support.ts";
+
+const USAGE = `usage: npx tsx bench/read-profile.ts [options]
+  --citizens N           citizens to seed (default 2000)
+  --seconds S            measured seconds per variant and query, split over the rounds (default 5)
+  --rounds N             rounds; the variant order rotates each round (default 10)
+  --profile-requests N   requests per query in each CPU profile (default 150)
+  --database-url URL     as for bench/read.ts (default $BENCH_DATABASE_URL or ${DEFAULT_ADMIN_URL})
+  --out                  also write bench/results/read-profile-<time>.json`;
+
+type Fetcher = { fetch: (url: string, init: RequestInit) => Response | Promise<Response> };
+
+/** The Yoga setup of createGateway (src/server/yoga.ts) around any schema; the request id plugin left out. */
+function gatewayWith(executable: GraphQLSchema, config: Config, db: Database, policy: Policy): Fetcher {
+  const log = createLogger("silent");
+  return createYoga<Record<string, unknown>, Context>({
+    schema: executable,
+    graphqlEndpoint: "/graphql",
+    landingPage: false,
+    graphiql: false,
+    maskedErrors: { maskError: createMaskError(log) },
+    logging: false,
+    plugins: [
+      useAuth({ verify: createTokenVerifier(config.auth), endpoint: "/graphql", graphiql: false }),
+      useAccessLog(),
+    ],
+    context: ({ request }) => ({
+      principal: principalOf(request),
+      policy,
+      db: db.prisma,
+      requestId: randomUUID(),
+      purpose: undefined,
+      caseRef: undefined,
+      clientIp: undefined,
+      reveals: [],
+      auditKey: config.auditKey,
+      log,
+    }),
+  });
+}
+
+/** The shield exactly as enforcePolicy builds it. */
+function policyShield(policy: Policy) {
+  return shield(shieldRules(policy, schema), {
+    fallbackRule: rule("deny-by-default", { cache: "no_cache" })(
+      () => new ForbiddenError("No policy grants this field."),
+    ),
+    allowExternalErrors: true,
+    debug: false,
+  });
+}
+
+interface Variant {
+  id: string;
+  label: string;
+  masked: boolean;
+  gateway: Fetcher;
+}
+
+function variants(config: Config, db: Database, policy: Policy): Variant[] {
+  const silent = createLogger("silent");
+  const mk = (id: string, label: string, masked: boolean, executable: GraphQLSchema): Variant => ({
+    id,
+    label,
+    masked,
+    gateway: gatewayWith(executable, config, db, policy),
+  });
+  return [
+    mk("none", "no policy layer (schema as is)", false, schema),
+    mk(
+      "noop-sync",
+      "no-op middleware on every field, sync",
+      false,
+      applyMiddleware(schema, (r, p, a, c, i) => r(p, a, c, i)),
+    ),
+    mk(
+      "noop-async",
+      "no-op middleware on every field, async",
+      false,
+      applyMiddleware(schema, async (r, p, a, c, i) => r(p, a, c, i)),
+    ),
+    mk("shield", "shield only (enforce.ts rules)", false, applyMiddleware(schema, policyShield(policy))),
+    mk("masking", "masking only (masking/apply.ts)", true, applyMiddleware(schema, maskingMiddleware(policy, schema))),
+    mk("full", "full policy layer (enforcePolicy)", true, enforcePolicy(schema, policy)),
+    // The real gateways, to show the replica above measures the same thing.
+    {
+      id: "gw-b",
+      label: "createGateway enforce: false (= b)",
+      masked: false,
+      gateway: createGateway({ config, db, policy, enforce: false, log: silent }),
+    },
+    {
+      id: "gw-a",
+      label: "createGateway default (= a)",
+      masked: true,
+      gateway: createGateway({ config, db, policy, log: silent }),
+    },
+  ];
+}
+
+async function call(v: Variant, headers: Record<string, string>, body: string): Promise<string> {
+  const res = await v.gateway.fetch("http://bench/graphql", { method: "POST", headers, body });
+  const text = await res.text();
+  if (res.status !== 200 || text.includes('"errors"')) fail(`${v.id}: ${res.status} ${text.slice(0, 400)}`);
+  return text;
+}
+
+// ---------------------------------------------------------------------------------------------
+// CPU profile, self time grouped by where the code lives
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string };
+  children?: number[];
+}
+interface Profile {
+  nodes: ProfileNode[];
+  samples?: number[];
+  timeDeltas?: number[];
+}
+
+function category(frame: ProfileNode["callFrame"]): string {
+  const { url, functionName } = frame;
+  if (!url) {
+    if (functionName === "(garbage collector)") return "(garbage collector)";
+    if (functionName === "(idle)") return "(idle)";
+    // Native code called from JS: runMicrotasks is promise/await machinery, writev is the socket.
+    return `(native) ${functionName}`;
+  }
+  const nm = url.lastIndexOf("/node_modules/");
+  if (nm >= 0) {
+    const parts = url.slice(nm + "/node_modules/".length).split("/");
+    return parts[0]?.startsWith("@") ? `${parts[0]}/${parts[1]}` : (parts[0] ?? url);
+  }
+  if (url.startsWith("node:")) return "node internals";
+  const src = url.indexOf("/src/");
+  if (src >= 0) {
+    const parts = url.slice(src + 1).split("/");
+    return parts[1] === "generated" ? "src/generated (prisma client)" : `${parts[0]}/${parts[1]}`;
+  }
+  if (url.includes("/bench/")) return "bench (the calling loop)";
+  return "other";
+}
+
+/** Self milliseconds per category, leaving out idle time and the profiler's own start/stop calls. */
+function selfTime(profile: Profile): Map<string, number> {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const underInspector = new Map<number, boolean>();
+  const inspector = (id: number): boolean => {
+    const known = underInspector.get(id);
+    if (known !== undefined) return known;
+    const node = byId.get(id);
+    const up = parent.get(id);
+    const result = node?.callFrame.url === "node:inspector" || (up !== undefined && inspector(up));
+    underInspector.set(id, result);
+    return result;
+  };
+  const out = new Map<string, number>();
+  const samples = profile.samples ?? [];
+  const deltas = profile.timeDeltas ?? [];
+  for (let i = 0; i < samples.length; i++) {
+    const id = samples[i] as number;
+    const node = byId.get(id);
+    if (!node || inspector(id)) continue;
+    const cat = category(node.callFrame);
+    out.set(cat, (out.get(cat) ?? 0) + (deltas[i] ?? 0) / 1000);
+  }
+  out.delete("(idle)");
+  return out;
+}
+
+async function profileRequests(session: Session, run: () => Promise<void>): Promise<Profile> {
+  await session.post("Profiler.enable");
+  await session.post("Profiler.setSamplingInterval", { interval: 100 });
+  await session.post("Profiler.start");
+  await run();
+  const { profile } = await session.post("Profiler.stop");
+  await session.post("Profiler.disable");
+  return profile as unknown as Profile;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      citizens: { type: "string", default: "2000" },
+      seconds: { type: "string", default: "5" },
+      rounds: { type: "string", default: "10" },
+      "profile-requests": { type: "string", default: "150" },
+      "database-url": { type: "string" },
+      out: { type: "boolean", default: false },
+      help: { type: "boolean", default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  const citizens = Number(values.citizens);
+  const seconds = Number(values.seconds);
+  const rounds = Number(values.rounds);
+  const profileRequestsN = Number(values["profile-requests"]);
+  for (const [name, n] of Object.entries({ citizens, seconds, rounds, profileRequestsN })) {
+    if (!Number.isFinite(n) || n <= 0) fail(`--${name} must be a positive number`);
+  }
+  const adminUrl = values["database-url"] ?? process.env.BENCH_DATABASE_URL ?? DEFAULT_ADMIN_URL;
+  const startedAt = new Date();
+  const machine = machineInfo();
+  const cleanup = new Cleanup();
+  try {
+    const scratch = await scratchDatabase(adminUrl, citizens, cleanup, 10);
+    const { config, headers } = await benchConfig();
+    const policy = loadPolicy(config.policyDir, schema);
+    const all = variants(config, scratch.db, policy);
+    const bodies = requestBodies(scratch.inScopeIds);
+    const queries: QueryId[] = ["Q1", "Q2"];
+
+    // Correct answers first (and a warm-up of every variant).
+    for (const v of all) {
+      for (const q of queries) {
+        for (let i = 0; i < 20; i++) {
+          const text = await call(v, headers, bodies[q][i % bodies[q].length] as string);
+          const nodes = nodesOf(q, parseOk(v.id, 200, text));
+          const nik = nodes[0]?.nik ?? "";
+          if (v.masked !== nik.includes("*")) fail(`${v.id}: unexpected NIK "${nik}"`);
+        }
+      }
+    }
+    log(`${all.length} variants answer correctly; measuring CPU per request, ${rounds} rounds`);
+
+    // -- CPU per request, sequential, interleaved --------------------------------------------
+    const sliceMs = (seconds * 1000) / rounds;
+    const perRound = new Map<string, { cpuMs: number[]; wallMs: number[] }>();
+    let offset = 0;
+    for (let r = 0; r < rounds; r++) {
+      const order = all.map((_, i) => all[(i + r) % all.length] as Variant);
+      for (const q of queries) {
+        for (const v of order) {
+          const cpu0 = process.cpuUsage();
+          const t0 = performance.now();
+          let n = 0;
+          while (performance.now() - t0 < sliceMs) {
+            await call(v, headers, bodies[q][offset++ % bodies[q].length] as string);
+            n++;
+          }
+          const wall = performance.now() - t0;
+          const cpu = process.cpuUsage(cpu0);
+          const key = `${v.id}|${q}`;
+          const cell = perRound.get(key) ?? { cpuMs: [], wallMs: [] };
+          cell.cpuMs.push((cpu.user + cpu.system) / 1000 / n);
+          cell.wallMs.push(wall / n);
+          perRound.set(key, cell);
+        }
+      }
+      log(`round ${r + 1}/${rounds} done`);
+    }
+    const cpuTable = queries.flatMap((q) => {
+      const base = median(perRound.get(`none|${q}`)?.cpuMs ?? []);
+      return all.map((v) => {
+        const cell = perRound.get(`${v.id}|${q}`) ?? { cpuMs: [], wallMs: [] };
+        const cpu = median(cell.cpuMs);
+        return {
+          query: q,
+          variant: v.id,
+          label: v.label,
+          cpuMsPerRequest: round(cpu, 2),
+          cpuMsPerRequestByRound: cell.cpuMs.map((x) => round(x, 2)),
+          extraCpuMsVsNone: round(cpu - base, 2),
+          /** What the throughput ratio against "none" would be if the process's CPU were the only limit. */
+          cpuBoundThroughputVsNone: round(base / cpu, 3),
+          wallMsPerRequest: round(median(cell.wallMs), 2),
+        };
+      });
+    });
+
+    // -- CPU profiles ------------------------------------------------------------------------
+    const session = new Session();
+    session.connect();
+    const profiles: Record<string, Record<string, Record<string, number>>> = {};
+    for (const q of queries) {
+      profiles[q] = {};
+      for (const id of ["none", "full"]) {
+        const v = all.find((x) => x.id === id) as Variant;
+        const profile = await profileRequests(session, async () => {
+          for (let i = 0; i < profileRequestsN; i++) await call(v, headers, bodies[q][i % bodies[q].length] as string);
+        });
+        const perRequest: Record<string, number> = {};
+        for (const [cat, ms] of selfTime(profile)) perRequest[cat] = round(ms / profileRequestsN, 3);
+        (profiles[q] as Record<string, Record<string, number>>)[id] = perRequest;
+      }
+    }
+    session.disconnect();
+
+    // -- output -------------------------------------------------------------------------------
+    const out: string[] = [
+      "",
+      `Gerbang read profile, ${startedAt.toISOString()}`,
+      `machine  ${machine.cpus} x ${machine.cpuModel}, Node ${machine.node}, load average ${machine.loadAvgAtStart.join(" ")}`,
+      `${scratch.seeded.citizens} citizens, ${rounds} rounds, ${round(sliceMs)} ms per variant and query per round, ` +
+        "one request at a time through yoga.fetch (no HTTP)",
+      "",
+      "CPU per request (process CPU time, median of the rounds)",
+    ];
+    const head = ["query", "variant", "CPU ms/req", "extra vs none", "CPU-bound thr. vs none", "wall ms/req"];
+    const rows = cpuTable.map((c) => [
+      c.query,
+      `${c.variant.padEnd(10)} ${c.label}`,
+      c.cpuMsPerRequest.toFixed(2),
+      `${c.extraCpuMsVsNone >= 0 ? "+" : ""}${c.extraCpuMsVsNone.toFixed(2)}`,
+      c.cpuBoundThroughputVsNone.toFixed(3),
+      c.wallMsPerRequest.toFixed(2),
+    ]);
+    const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+    const line = (cells: string[]) =>
+      cells.map((c, i) => (i < 2 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join("  ");
+    out.push(line(head), widths.map((w) => "-".repeat(w)).join("  "));
+    let last = "";
+    for (const r of rows) {
+      if (last && r[0] !== last) out.push("");
+      out.push(line(r[0] === last ? ["", ...r.slice(1)] : r));
+      last = r[0] ?? "";
+    }
+    for (const q of queries) {
+      const none = profiles[q]?.none ?? {};
+      const full = profiles[q]?.full ?? {};
+      const cats = [...new Set([...Object.keys(none), ...Object.keys(full)])]
+        .map((cat) => ({ cat, none: none[cat] ?? 0, full: full[cat] ?? 0 }))
+        .sort((x, y) => y.full - y.none - (x.full - x.none) || y.full - x.full);
+      const sum = (o: Record<string, number>) => Object.values(o).reduce((n, x) => n + x, 0);
+      out.push(
+        "",
+        `${q}: CPU profile self time per request by package (${profileRequestsN} requests each), ms`,
+        `${"where".padEnd(34)}  ${"none".padStart(7)}  ${"full".padStart(7)}  ${"diff".padStart(7)}`,
+      );
+      for (const c of cats.filter((c) => c.none >= 0.05 || c.full >= 0.05)) {
+        const diff = c.full - c.none;
+        out.push(
+          `${c.cat.padEnd(34)}  ${c.none.toFixed(2).padStart(7)}  ${c.full.toFixed(2).padStart(7)}  ${`${diff >= 0 ? "+" : ""}${diff.toFixed(2)}`.padStart(7)}`,
+        );
+      }
+      const total = sum(full) - sum(none);
+      out.push(
+        `${"total".padEnd(34)}  ${sum(none).toFixed(2).padStart(7)}  ${sum(full).toFixed(2).padStart(7)}  ${`${total >= 0 ? "+" : ""}${total.toFixed(2)}`.padStart(7)}`,
+      );
+    }
+    console.log(out.join("\n"));
+
+    if (values.out) {
+      const file = path.join(RESULTS_DIR, `read-profile-${timestamp(startedAt)}.json`);
+      const report = {
+        benchmark: "read-profile",
+        startedAt: startedAt.toISOString(),
+        machine,
+        source: sourceState(),
+        params: { citizens, seconds, rounds, profileRequests: profileRequestsN },
+        cpuPerRequest: cpuTable,
+        profileSelfMsPerRequest: profiles,
+      };
+      writeAtomic(file, `${JSON.stringify(report, null, 2)}\n`);
+      console.log(`\nwritten: ${path.relative(process.cwd(), file)}`);
+    }
+  } finally {
+    await cleanup.run();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof BenchAbort ? `bench aborted: ${error.message}` : error);
+  process.exitCode = 1;
+});

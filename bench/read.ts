@@ -1,0 +1,753 @@
+// Read benchmark: what the policy layer (shield, masking, to-one scope checks) costs on two typical
+// reads, side by side with the same gateway without it and with a hand-written SQL ceiling.
+//
+//   npx tsx bench/read.ts [--citizens 2000] [--seconds 10] [--concurrency 8]
+//
+// One run, one scratch PostgreSQL database (created, migrated, seeded, always dropped), three real
+// HTTP servers on loopback ports in this process, one load generator on a worker thread. The targets
+// are interleaved in rounds so that machine noise hits them alike. See bench/README.md.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { performance } from "node:perf_hooks";
+import { isDeepStrictEqual, parseArgs } from "node:util";
+import { Worker } from "node:worker_threads";
+import pg from "pg";
+import { loadPolicy } from "../src/policy/load.ts";
+import { schema } from "../src/schema/index.ts";
+import { createLogger } from "../src/server/log.ts";
+import { createGateway } from "../src/server/yoga.ts";
+import {
+  BenchAbort,
+  benchConfig,
+  Cleanup,
+  checkClear,
+  checkMasked,
+  DEFAULT_ADMIN_URL,
+  fail,
+  type GraphQLBody,
+  log,
+  MB,
+  machineInfo,
+  median,
+  nodesOf,
+  parseOk,
+  percentile,
+  Q1_TEXT,
+  Q2_TEXT,
+  type QueryId,
+  RESULTS_DIR,
+  requestBodies,
+  round,
+  scratchDatabase,
+  sourceState,
+  TOKEN_CLAIMS,
+  timestamp,
+  writeAtomic,
+} from "./support.ts";
+
+// ---------------------------------------------------------------------------------------------
+// Parameters
+
+const USAGE = `usage: npx tsx bench/read.ts [options]
+  --citizens N       citizens to seed (default 2000)
+  --seconds S        measured seconds per target and query, split over the rounds (default 10)
+  --concurrency N    concurrent requests in flight (default 8)
+  --rounds N         rounds the measured time is split into; the target order rotates each round
+                     (default 6: each target then runs first, second and third equally often)
+  --warmup S         unmeasured seconds per target and query before the rounds (default 1)
+  --targets LIST     comma-separated subset of a,b,c (default a,b,c; e.g. one target under --cpu-prof)
+  --database-url URL PostgreSQL URL to connect to for CREATE/DROP DATABASE
+                     (default $BENCH_DATABASE_URL or ${DEFAULT_ADMIN_URL})
+  --strict           exit 1 when the issue's target (a >= 0.85 x b, no extra SQL) is missed
+  --no-write         print the table only, write no result file`;
+
+type TargetId = "a" | "b" | "c";
+
+interface Params {
+  citizens: number;
+  seconds: number;
+  concurrency: number;
+  rounds: number;
+  warmup: number;
+  targets: TargetId[];
+  adminUrl: string;
+  strict: boolean;
+  write: boolean;
+}
+
+function parseParams(argv: string[]): Params {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      citizens: { type: "string", default: "2000" },
+      seconds: { type: "string", default: "10" },
+      concurrency: { type: "string", default: "8" },
+      rounds: { type: "string", default: "6" },
+      warmup: { type: "string", default: "1" },
+      targets: { type: "string", default: "a,b,c" },
+      "database-url": { type: "string" },
+      strict: { type: "boolean", default: false },
+      "no-write": { type: "boolean", default: false },
+      help: { type: "boolean", default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const num = (name: string, raw: string, min: number, integer: boolean) => {
+    const n = Number(raw);
+    if (!Number.isFinite(n) || n < min || (integer && !Number.isInteger(n))) {
+      fail(`--${name} must be ${integer ? "a whole number" : "a number"} >= ${min} (got "${raw}")`);
+    }
+    return n;
+  };
+  const targets = values.targets.split(",").map((t) => t.trim());
+  for (const t of targets) if (t !== "a" && t !== "b" && t !== "c") fail(`--targets: unknown target "${t}"`);
+  return {
+    citizens: num("citizens", values.citizens, 100, true),
+    seconds: num("seconds", values.seconds, 0.5, false),
+    concurrency: num("concurrency", values.concurrency, 1, true),
+    rounds: num("rounds", values.rounds, 1, true),
+    warmup: num("warmup", values.warmup, 0, false),
+    targets: [...new Set(targets)] as TargetId[],
+    adminUrl: values["database-url"] ?? process.env.BENCH_DATABASE_URL ?? DEFAULT_ADMIN_URL,
+    strict: values.strict,
+    write: !values["no-write"],
+  };
+}
+
+const TARGET_LABEL: Record<TargetId, string> = {
+  a: "gateway, policy + masking",
+  b: "gateway, enforce: false",
+  c: "pg + hand-written SQL",
+};
+
+// ---------------------------------------------------------------------------------------------
+// Target (c): node:http + pg, one statement per request that builds the whole response body.
+
+/** The JSON of one citizen node; `c` is the citizen row, `v` its domicile village. */
+function citizenNodeSql(withDomicile: boolean): string {
+  return `json_build_object(
+    'id', c.id,
+    'fullName', c."fullName",
+    'nik', c.nik,
+    'address', concat_ws(', ', c."addressStreet" || ', RT ' || c."addressRt" || '/RW ' || c."addressRw",
+                         v.name, d.name, r.name, p.name),
+    ${withDomicile ? `'domicile', json_build_object('code', v.code, 'name', v.name),` : ""}
+    'taxRecords', json_build_object('edges', coalesce((
+      SELECT json_agg(json_build_object('node', json_build_object(
+               'id', t.id, 'period', t.period, 'assessedAmount', trim_scale(t."assessedAmount")::text))
+             ORDER BY t.id)
+        FROM (SELECT t.id, t.period, t."assessedAmount"
+                FROM "TaxRecord" t JOIN "Agency" ag ON ag.id = t."agencyId"
+               WHERE t."citizenId" = c.id AND ag.code = $agency
+               ORDER BY t.id LIMIT 5) t), '[]'::json)))`;
+}
+
+const REGION_CHAIN = `JOIN "Region" v ON v.code = c."domicileCode"
+  LEFT JOIN "Region" d ON d.code = v."parentCode"
+  LEFT JOIN "Region" r ON r.code = d."parentCode"
+  LEFT JOIN "Region" p ON p.code = r."parentCode"`;
+
+// $1 = region prefix pattern ('32.01%'), $2 = agency code, $3 = citizen id (Q2).
+const Q1_SQL = `SELECT json_build_object('data', json_build_object('citizens', json_build_object('edges',
+  coalesce(json_agg(json_build_object('node', ${citizenNodeSql(true)}) ORDER BY c.id), '[]'::json))))::text AS body
+  FROM (SELECT * FROM "Citizen" WHERE "domicileCode" LIKE $1 ORDER BY id LIMIT 100) c
+  ${REGION_CHAIN}`.replaceAll("$agency", "$2");
+
+const Q2_SQL = `SELECT json_build_object('data', json_build_object('citizen', (
+  SELECT ${citizenNodeSql(false)}
+    FROM "Citizen" c ${REGION_CHAIN}
+   WHERE c.id = $3 AND c."domicileCode" LIKE $1)))::text AS body`.replaceAll("$agency", "$2");
+
+function createSqlServer(pool: pg.Pool, scope: { region: string; agency: string }, counter: { count: number }) {
+  const pattern = `${scope.region}%`;
+  return async (req: IncomingMessage, res: ServerResponse) => {
+    try {
+      const chunks: Buffer[] = [];
+      for await (const chunk of req) chunks.push(chunk as Buffer);
+      const request = JSON.parse(Buffer.concat(chunks).toString("utf8")) as {
+        operationName?: string;
+        variables?: { id?: string };
+      };
+      let sql: string;
+      let params: unknown[];
+      if (request.operationName === "Q1") {
+        sql = Q1_SQL;
+        params = [pattern, scope.agency];
+      } else if (request.operationName === "Q2" && typeof request.variables?.id === "string") {
+        sql = Q2_SQL;
+        params = [pattern, scope.agency, request.variables.id];
+      } else {
+        res.writeHead(400, { "content-type": "application/json" });
+        res.end('{"errors":[{"message":"unknown operation"}]}');
+        return;
+      }
+      counter.count++;
+      const { rows } = await pool.query<{ body: string }>(sql, params);
+      const body = rows[0]?.body ?? '{"data":null}';
+      res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
+      res.end(body);
+    } catch (error) {
+      res.writeHead(500, { "content-type": "application/json" });
+      res.end(JSON.stringify({ errors: [{ message: (error as Error).message }] }));
+    }
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Load generator: a worker thread, so that the client's own work (fetch, reading responses) does not
+// run on the event loop the three servers share. Plain JS, because it is evaluated as a string.
+
+const LOAD_WORKER = `
+const { parentPort } = require("node:worker_threads");
+const { performance } = require("node:perf_hooks");
+parentPort.on("message", async (job) => {
+  const { url, headers, bodies, concurrency, durationMs, offset } = job;
+  let next = offset, count = 0, errors = 0, bytes = 0, firstError = null;
+  const latencies = [];
+  const start = performance.now();
+  const deadline = start + durationMs;
+  async function loop() {
+    while (performance.now() < deadline) {
+      const body = bodies[next++ % bodies.length];
+      const t0 = performance.now();
+      try {
+        const res = await fetch(url, { method: "POST", headers, body });
+        const text = await res.text();
+        const dt = performance.now() - t0;
+        if (res.status !== 200 || text.includes('"errors"')) {
+          errors++;
+          if (firstError === null) firstError = res.status + " " + text.slice(0, 500);
+        } else {
+          count++;
+          bytes += Buffer.byteLength(text);
+          latencies.push(dt);
+        }
+      } catch (error) {
+        errors++;
+        if (firstError === null) firstError = String(error && error.stack || error);
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: concurrency }, loop));
+  const elapsedMs = performance.now() - start;
+  const lat = Float64Array.from(latencies);
+  parentPort.postMessage({ count, errors, bytes, firstError, elapsedMs, next, latencies: lat }, [lat.buffer]);
+});
+`;
+
+interface SliceResult {
+  count: number;
+  errors: number;
+  bytes: number;
+  firstError: string | null;
+  elapsedMs: number;
+  next: number;
+  latencies: Float64Array;
+}
+
+class LoadClient {
+  private worker = new Worker(LOAD_WORKER, { eval: true });
+  run(job: {
+    url: string;
+    headers: Record<string, string>;
+    bodies: string[];
+    concurrency: number;
+    durationMs: number;
+    offset: number;
+  }): Promise<SliceResult> {
+    return new Promise((resolve, reject) => {
+      const onError = (error: Error) => reject(error);
+      this.worker.once("error", onError);
+      this.worker.once("message", (result: SliceResult) => {
+        this.worker.off("error", onError);
+        resolve(result);
+      });
+      this.worker.postMessage(job);
+    });
+  }
+  close(): Promise<number> {
+    return this.worker.terminate();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Memory: RSS is process-wide (servers, client thread, Prisma's engine), sampled every 20 ms.
+
+class RssSampler {
+  private peak = 0;
+  private timer: NodeJS.Timeout;
+  constructor() {
+    this.timer = setInterval(() => this.sample(), 20);
+    this.timer.unref();
+  }
+  sample(): number {
+    const rss = process.memoryUsage.rss();
+    if (rss > this.peak) this.peak = rss;
+    return rss;
+  }
+  /** Starts a phase: returns a function that ends it with { start, peak, end } in bytes. */
+  phase(): () => { start: number; peak: number; end: number } {
+    const start = this.sample();
+    this.peak = start;
+    return () => {
+      const end = this.sample();
+      return { start, peak: this.peak, end };
+    };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTP helpers
+
+function listen(handler: Parameters<typeof createServer>[1]): Promise<{ server: Server; url: string }> {
+  const server = createServer(handler);
+  // The client keeps its connections between slices; the 5 s default would close them between rounds.
+  server.keepAliveTimeout = 120_000;
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as AddressInfo;
+      resolve({ server, url: `http://127.0.0.1:${port}/graphql` });
+    });
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.closeAllConnections();
+    server.close(() => resolve());
+  });
+}
+
+async function post(url: string, headers: Record<string, string>, body: string): Promise<GraphQLBody> {
+  const res = await fetch(url, { method: "POST", headers, body });
+  return parseOk(url, res.status, await res.text());
+}
+
+function concat(parts: Float64Array[]): Float64Array {
+  const out = new Float64Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The run
+
+interface Cell {
+  target: TargetId;
+  query: QueryId;
+  slices: SliceResult[];
+  rss: { start: number; peak: number; end: number }[];
+  /** Event-loop utilisation of the main thread (where the servers run) per slice. */
+  loop: { busy: number; activeMs: number }[];
+  statementsPerRequest: number;
+}
+
+async function main(): Promise<void> {
+  const params = parseParams(process.argv.slice(2));
+  const startedAt = new Date();
+  const machine = machineInfo();
+  const source = sourceState();
+  const cleanup = new Cleanup();
+
+  try {
+    // -- database and servers ---------------------------------------------------------------
+    const scratch = await scratchDatabase(params.adminUrl, params.citizens, cleanup, 10);
+    const { db } = scratch;
+    const { config, headers } = await benchConfig();
+    const policy = loadPolicy(config.policyDir, schema);
+    const silent = createLogger("silent");
+    const pool = new pg.Pool({ connectionString: scratch.url, max: 10 });
+    pool.on("error", () => {});
+    cleanup.add(() => pool.end());
+    const sqlCounter = { count: 0 };
+    const handlers = {
+      a: createGateway({ config, db, policy, log: silent }),
+      b: createGateway({ config, db, policy, enforce: false, log: silent }),
+      c: createSqlServer(pool, { region: TOKEN_CLAIMS.region, agency: TOKEN_CLAIMS.agency }, sqlCounter),
+    };
+    const urls = {} as Record<TargetId, string>;
+    for (const id of ["a", "b", "c"] as const) {
+      const { server, url } = await listen(handlers[id]);
+      cleanup.add(() => closeServer(server));
+      urls[id] = url;
+    }
+    const bodies = requestBodies(scratch.inScopeIds);
+
+    // -- correctness before speed ------------------------------------------------------------
+    // All three are checked whatever --targets says: b is a's reference, and c must equal b.
+    const q2 = bodies.Q2;
+    const samples: Record<QueryId, string[]> = {
+      Q1: bodies.Q1,
+      Q2: [q2[0], q2[Math.floor(q2.length / 2)], q2.at(-1)] as string[],
+    };
+    for (const q of ["Q1", "Q2"] as const) {
+      for (const body of samples[q]) {
+        const rb = await post(urls.b, headers, body);
+        const ra = await post(urls.a, headers, body);
+        const rc = await post(urls.c, headers, body);
+        const clear = nodesOf(q, rb);
+        checkClear(`${q} (b)`, q, clear);
+        checkMasked(`${q} (a)`, nodesOf(q, ra), clear);
+        if (!isDeepStrictEqual(rc, rb)) fail(`${q} (c): the SQL ceiling's JSON differs from the gateway's (b)`);
+      }
+    }
+    const example = nodesOf("Q2", await post(urls.a, headers, samples.Q2[0] as string))[0];
+    log(`responses verified (a shows e.g. nik ${example?.nik}, address "${example?.address}")`);
+
+    // -- SQL statements per request ------------------------------------------------------------
+    const STATEMENT_SAMPLES = 5;
+    const statements = {} as Record<`${TargetId}${QueryId}`, number>;
+    for (const target of ["a", "b", "c"] as const) {
+      for (const q of ["Q1", "Q2"] as const) {
+        const counter = target === "c" ? sqlCounter : db.statements;
+        const before = counter.count;
+        for (let i = 0; i < STATEMENT_SAMPLES; i++) {
+          await post(urls[target], headers, bodies[q][i % bodies[q].length] as string);
+        }
+        await new Promise((r) => setImmediate(r)); // in case a query event is emitted after the response
+        statements[`${target}${q}`] = (counter.count - before) / STATEMENT_SAMPLES;
+      }
+    }
+
+    // -- load --------------------------------------------------------------------------------
+    const client = new LoadClient();
+    cleanup.add(() => client.close());
+    const sampler = new RssSampler();
+    const offsets: Record<QueryId, number> = { Q1: 0, Q2: 0 };
+    const runSlice = async (target: TargetId, q: QueryId, seconds: number) => {
+      const endRss = sampler.phase();
+      const elu = performance.eventLoopUtilization();
+      const result = await client.run({
+        url: urls[target],
+        headers,
+        bodies: bodies[q],
+        concurrency: params.concurrency,
+        durationMs: seconds * 1000,
+        offset: offsets[q],
+      });
+      offsets[q] = result.next;
+      const loop = performance.eventLoopUtilization(elu);
+      if (result.errors > 0) {
+        fail(`${target} ${q}: ${result.errors} failed requests under load; first: ${result.firstError}`);
+      }
+      return { result, rss: endRss(), loop: { busy: loop.utilization, activeMs: loop.active } };
+    };
+
+    const queries: QueryId[] = ["Q1", "Q2"];
+    const rssBeforeLoad = process.memoryUsage.rss();
+    if (params.warmup > 0) {
+      log(`warming up: ${params.warmup} s per target and query`);
+      for (const q of queries) for (const target of params.targets) await runSlice(target, q, params.warmup);
+    }
+    const cells = new Map<string, Cell>();
+    for (const target of params.targets) {
+      for (const q of queries) {
+        const statementsPerRequest = statements[`${target}${q}`];
+        cells.set(`${target}${q}`, { target, query: q, slices: [], rss: [], loop: [], statementsPerRequest });
+      }
+    }
+    const slice = params.seconds / params.rounds;
+    const total = Math.round(params.seconds * params.targets.length * queries.length);
+    log(`measuring: ${params.rounds} rounds of ${round(slice, 2)} s per target and query (~${total} s)`);
+    for (let r = 0; r < params.rounds; r++) {
+      // Rotate the order each round (a b c, b c a, c a b, ...) and alternate the query order.
+      const order = params.targets.map((_, i) => params.targets[(i + r) % params.targets.length] as TargetId);
+      for (const q of r % 2 === 0 ? queries : [...queries].reverse()) {
+        for (const target of order) {
+          const { result, rss, loop } = await runSlice(target, q, slice);
+          const cell = cells.get(`${target}${q}`) as Cell;
+          cell.slices.push(result);
+          cell.rss.push(rss);
+          cell.loop.push(loop);
+        }
+      }
+      log(`round ${r + 1}/${params.rounds} done`);
+    }
+    const rssAfterLoad = process.memoryUsage.rss();
+
+    // -- figures -----------------------------------------------------------------------------
+    const figures: Figure[] = [...cells.values()].map((cell) => {
+      const requests = cell.slices.reduce((n, s) => n + s.count, 0);
+      const seconds = cell.slices.reduce((n, s) => n + s.elapsedMs, 0) / 1000;
+      const bytes = cell.slices.reduce((n, s) => n + s.bytes, 0);
+      const latencies = concat(cell.slices.map((s) => s.latencies)).sort();
+      const activeMs = cell.loop.reduce((n, l) => n + l.activeMs, 0);
+      return {
+        target: cell.target,
+        label: TARGET_LABEL[cell.target],
+        query: cell.query,
+        requests,
+        seconds: round(seconds, 2),
+        requestsPerSecond: round(requests / seconds, 1),
+        requestsPerSecondByRound: cell.slices.map((s) => round(s.count / (s.elapsedMs / 1000), 1)),
+        latencyMs: {
+          p50: round(percentile(latencies, 50), 2),
+          p99: round(percentile(latencies, 99), 2),
+          mean: round(latencies.reduce((n, l) => n + l, 0) / latencies.length, 2),
+          max: round(percentile(latencies, 100), 2),
+        },
+        sqlStatementsPerRequest: cell.statementsPerRequest,
+        responseBytes: Math.round(bytes / Math.max(1, requests)),
+        serverLoop: {
+          busy: round(cell.loop.reduce((n, l) => n + l.busy, 0) / cell.loop.length, 3),
+          msPerRequest: round(activeMs / Math.max(1, requests), 2),
+        },
+        rssMb: {
+          peak: round(Math.max(...cell.rss.map((r) => r.peak)) / MB),
+          growthPerPhase: round(Math.max(...cell.rss.map((r) => r.peak - r.start)) / MB),
+          netGrowth: round(cell.rss.reduce((n, r) => n + (r.end - r.start), 0) / MB),
+        },
+      };
+    });
+    const fig = (t: TargetId, q: QueryId) => figures.find((f) => f.target === t && f.query === q);
+    const ratios: Record<string, Ratios> = {};
+    const checks: Record<string, Check> = {};
+    for (const q of queries) {
+      const [a, b, c] = [fig("a", q), fig("b", q), fig("c", q)];
+      const r = (x?: Figure, y?: Figure) => (x && y ? round(x.requestsPerSecond / y.requestsPerSecond, 3) : null);
+      // Per-round ratios: a and b ran back to back in each round, so each ratio saw similar noise.
+      const byRound =
+        a && b
+          ? a.requestsPerSecondByRound.map((x, i) => round(x / (b.requestsPerSecondByRound[i] ?? Number.NaN), 3))
+          : [];
+      ratios[q] = {
+        aOverB: r(a, b),
+        aOverBByRound: byRound,
+        aOverBMedianOfRounds: byRound.length ? round(median(byRound), 3) : null,
+        aOverC: r(a, c),
+        bOverC: r(b, c),
+      };
+      const aOverB = ratios[q].aOverB;
+      const extraSql = a && b ? a.sqlStatementsPerRequest - b.sqlStatementsPerRequest : null;
+      checks[q] = {
+        throughputRatio: aOverB,
+        throughputOk: aOverB === null ? null : aOverB >= 0.85,
+        extraSql,
+        sqlOk: extraSql === null ? null : extraSql <= 0,
+      };
+    }
+    const allChecks = Object.values(checks);
+    const complete = allChecks.every((c) => c.throughputOk !== null && c.sqlOk !== null);
+    const met = complete ? allChecks.every((c) => c.throughputOk && c.sqlOk) : null;
+
+    const report: Report = {
+      benchmark: "read",
+      startedAt: startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+      machine: { ...machine, loadAvgAtEnd: os.loadavg().map((l) => round(l, 2)) },
+      source,
+      params: {
+        citizens: params.citizens,
+        seconds: params.seconds,
+        concurrency: params.concurrency,
+        rounds: params.rounds,
+        warmupSeconds: params.warmup,
+        targets: params.targets,
+        token: TOKEN_CLAIMS,
+      },
+      database: {
+        engine: `PostgreSQL ${scratch.pgVersion}`,
+        location: new URL(scratch.url).host,
+        name: scratch.name,
+        migrateSeconds: round(scratch.migrateMs / 1000, 1),
+        seedSeconds: round(scratch.seedMs / 1000, 1),
+        analyzedAfterSeed: true,
+        seeded: scratch.seeded,
+        citizensInScope: scratch.inScopeIds.length,
+        gatewayPoolSize: 10,
+        sqlPoolSize: 10,
+      },
+      queries: { Q1: Q1_TEXT.replace(/\s+/g, " "), Q2: Q2_TEXT.replace(/\s+/g, " ") },
+      sql: { Q1: Q1_SQL, Q2: Q2_SQL },
+      notes: [
+        "All three servers, Prisma and the load-generator thread share one process: RSS is process-wide.",
+        "rssMb.peak = highest RSS sampled (every 20 ms) during the cell's slices; growthPerPhase = largest " +
+          "rise within one slice; netGrowth = sum over the slices of (RSS at end - RSS at start).",
+        "serverLoop = event-loop utilisation of the main thread, where the three servers run (the client " +
+          "is on a worker thread); msPerRequest = busy milliseconds of that loop per completed request.",
+        "Latency is measured by the client from sending the request to reading the whole body.",
+      ],
+      rssMb: { beforeLoad: round(rssBeforeLoad / MB), afterLoad: round(rssAfterLoad / MB) },
+      results: figures,
+      ratios,
+      issueTarget: {
+        rule: "for each query: a >= 0.85 x b in requests/s, and a sends no more SQL statements per request than b",
+        checks,
+        met,
+      },
+    };
+
+    console.log(formatTable(report, params));
+
+    if (params.write) {
+      const file = path.join(RESULTS_DIR, `read-${timestamp(startedAt)}.json`);
+      const json = `${JSON.stringify(report, null, 2)}\n`;
+      writeAtomic(file, json);
+      writeAtomic(path.join(RESULTS_DIR, "read-latest.json"), json);
+      console.log(`\nwritten: ${path.relative(process.cwd(), file)} and bench/results/read-latest.json`);
+    }
+    if (params.strict && met === false) process.exitCode = 1;
+  } finally {
+    await cleanup.run();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Output
+
+interface Figure {
+  target: TargetId;
+  label: string;
+  query: QueryId;
+  requests: number;
+  seconds: number;
+  requestsPerSecond: number;
+  requestsPerSecondByRound: number[];
+  latencyMs: { p50: number; p99: number; mean: number; max: number };
+  sqlStatementsPerRequest: number;
+  responseBytes: number;
+  serverLoop: { busy: number; msPerRequest: number };
+  rssMb: { peak: number; growthPerPhase: number; netGrowth: number };
+}
+
+interface Ratios {
+  aOverB: number | null;
+  aOverBByRound: number[];
+  aOverBMedianOfRounds: number | null;
+  aOverC: number | null;
+  bOverC: number | null;
+}
+
+interface Check {
+  throughputRatio: number | null;
+  throughputOk: boolean | null;
+  extraSql: number | null;
+  sqlOk: boolean | null;
+}
+
+interface Report {
+  benchmark: string;
+  startedAt: string;
+  finishedAt: string;
+  machine: ReturnType<typeof machineInfo> & { loadAvgAtEnd: number[] };
+  source: ReturnType<typeof sourceState>;
+  params: Record<string, unknown>;
+  database: {
+    engine: string;
+    location: string;
+    name: string;
+    citizensInScope: number;
+    seeded: { citizens: number };
+    [more: string]: unknown;
+  };
+  queries: Record<QueryId, string>;
+  sql: Record<QueryId, string>;
+  notes: string[];
+  rssMb: { beforeLoad: number; afterLoad: number };
+  results: Figure[];
+  ratios: Record<string, Ratios>;
+  issueTarget: { rule: string; checks: Record<string, Check>; met: boolean | null };
+}
+
+function formatTable(report: Report, params: Params): string {
+  const m = report.machine;
+  const d = report.database;
+  const out: string[] = [
+    "",
+    `Gerbang read benchmark, ${report.startedAt}`,
+    `machine   ${m.cpus} x ${m.cpuModel}, ${Math.round(m.totalMemMb / 1024)} GB, ${m.platform}, Node ${m.node}`,
+    `          load average at start ${m.loadAvgAtStart.join(" ")}, at end ${m.loadAvgAtEnd.join(" ")}`,
+    `params    ${d.seeded.citizens} citizens (${d.citizensInScope} in region ${TOKEN_CLAIMS.region}), ` +
+      `${params.seconds} s per target and query in ${params.rounds} interleaved rounds, ` +
+      `concurrency ${params.concurrency}, warm-up ${params.warmup} s`,
+    `database  ${d.engine} at ${d.location}, scratch database ${d.name} (dropped at exit)`,
+    `source    ${report.source.commit?.slice(0, 12) ?? "unknown commit"}` +
+      (report.source.changed.length ? ` + ${report.source.changed.length} changed files (see the JSON)` : ", clean"),
+    `token     ${TOKEN_CLAIMS.role}, region ${TOKEN_CLAIMS.region}, agency ${TOKEN_CLAIMS.agency}`,
+    "",
+  ];
+  const head = [
+    "query",
+    "target",
+    "req/s",
+    "p50 ms",
+    "p99 ms",
+    "SQL/req",
+    "bytes/resp",
+    "loop busy",
+    "loop ms/req",
+    "peak RSS MB",
+    "RSS +MB/phase",
+  ];
+  const figures = [...report.results].sort(
+    (x, y) => x.query.localeCompare(y.query) || x.target.localeCompare(y.target),
+  );
+  const rows = figures.map((f) => [
+    f.query,
+    `${f.target}  ${f.label}`,
+    f.requestsPerSecond.toFixed(1),
+    f.latencyMs.p50.toFixed(2),
+    f.latencyMs.p99.toFixed(2),
+    String(round(f.sqlStatementsPerRequest, 2)),
+    String(f.responseBytes),
+    `${Math.round(f.serverLoop.busy * 100)}%`,
+    f.serverLoop.msPerRequest.toFixed(2),
+    f.rssMb.peak.toFixed(0),
+    f.rssMb.growthPerPhase.toFixed(1),
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i < 2 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join("  ");
+  out.push(line(head), widths.map((w) => "-".repeat(w)).join("  "));
+  let last = "";
+  for (const r of rows) {
+    if (last && r[0] !== last) out.push("");
+    out.push(line(r[0] === last ? ["", ...r.slice(1)] : r));
+    last = r[0] ?? "";
+  }
+  out.push(
+    "",
+    "All three servers and the client thread share one process: peak RSS is the process's, and",
+    `RSS +MB/phase is the largest rise within one slice (process ${report.rssMb.beforeLoad} MB before load, ` +
+      `${report.rssMb.afterLoad} MB after).`,
+    "loop busy / loop ms/req: the servers' event loop (main thread); near 100% means the gateway's own",
+    "JavaScript is the bottleneck, not PostgreSQL.",
+    "",
+  );
+  const fmt = (n: number | null | undefined) => (n === null || n === undefined ? "-" : n.toFixed(3));
+  for (const [q, r] of Object.entries(report.ratios)) {
+    const check = report.issueTarget.checks[q];
+    out.push(
+      `${q}: a/b ${fmt(r.aOverB)} (per round ${r.aOverBByRound.map((x) => x.toFixed(2)).join(" ")}; ` +
+        `median ${fmt(r.aOverBMedianOfRounds)})   a/c ${fmt(r.aOverC)}   b/c ${fmt(r.bOverC)}`,
+    );
+    if (check && check.throughputOk !== null) {
+      out.push(
+        `    ${check.throughputOk ? "meets" : "MISSES"} a >= 0.85 x b; ` +
+          `a sends ${check.extraSql ?? "?"} more SQL statements per request than b (${check.sqlOk ? "ok" : "MISSES"})`,
+      );
+    }
+  }
+  const met = report.issueTarget.met;
+  out.push(
+    `issue target (a >= 0.85 x b and no extra SQL, both queries): ` +
+      `${met === null ? "not evaluated (needs a and b)" : met ? "MET" : "NOT MET"}`,
+  );
+  return out.join("\n");
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof BenchAbort ? `bench aborted: ${error.message}` : error);
+  process.exitCode = 1;
+});

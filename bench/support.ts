@@ -1,0 +1,309 @@
+// What the read benchmark and its profile share: the scratch database, the token, the two queries,
+// the response checks and a few formatting helpers. Nothing here is timed.
+import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { performance } from "node:perf_hooks";
+import { fileURLToPath } from "node:url";
+import { isDeepStrictEqual } from "node:util";
+import pg from "pg";
+import { type SeedSummary, seed } from "../prisma/seed.ts";
+import { issueDevToken } from "../src/auth/dev-token.ts";
+import { type Config, loadConfig } from "../src/config.ts";
+import { type Database, openPostgres } from "../src/db/database.ts";
+import { applyMigrations } from "../src/db/migrator.ts";
+import { maskNik } from "../src/masking/maskers.ts";
+
+export const ROOT = fileURLToPath(new URL("..", import.meta.url));
+export const RESULTS_DIR = path.join(ROOT, "bench", "results");
+export const DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres";
+
+export type QueryId = "Q1" | "Q2";
+
+/** The caller of every request: a Bapenda officer of Kabupaten Bogor. */
+export const TOKEN_CLAIMS = { role: "tax_officer", region: "32.01", agency: "BAPENDA-3201" } as const;
+
+export const Q1_TEXT = `query Q1 { citizens(first: 100) { edges { node { id fullName nik address domicile { code name }
+  taxRecords(first: 5) { edges { node { id period assessedAmount } } } } } } }`;
+export const Q2_TEXT = `query Q2($id: ID!) { citizen(id: $id) { id fullName nik address
+  taxRecords(first: 5) { edges { node { id period assessedAmount } } } } }`;
+
+/** Request bodies as the client sends them: one for Q1, one per in-scope citizen for Q2. */
+export function requestBodies(ids: string[]): Record<QueryId, string[]> {
+  return {
+    Q1: [JSON.stringify({ query: Q1_TEXT, operationName: "Q1" })],
+    Q2: ids.map((id) => JSON.stringify({ query: Q2_TEXT, operationName: "Q2", variables: { id } })),
+  };
+}
+
+export const MB = 1024 * 1024;
+export const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
+export const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
+
+export function machineInfo() {
+  const cpus = os.cpus();
+  return {
+    cpus: cpus.length,
+    cpuModel: cpus[0]?.model.trim() ?? "unknown",
+    node: process.version,
+    platform: `${os.platform()} ${os.arch()} ${os.release()}`,
+    totalMemMb: Math.round(os.totalmem() / MB),
+    loadAvgAtStart: os.loadavg().map((l) => round(l, 2)),
+  };
+}
+
+/** The commit measured, and the files changed on top of it (the tree is shared and edited live). */
+export function sourceState(): { commit: string | null; changed: string[] } {
+  const git = (...args: string[]) => execFileSync("git", args, { cwd: ROOT, encoding: "utf8" }).trim();
+  try {
+    const changed = git("status", "--porcelain", "--untracked-files=all", "--", ".", ":!bench/results")
+      .split("\n")
+      .filter(Boolean);
+    return { commit: git("rev-parse", "HEAD"), changed };
+  } catch {
+    return { commit: null, changed: [] };
+  }
+}
+
+export class BenchAbort extends Error {
+  override name = "BenchAbort";
+}
+
+export function fail(message: string): never {
+  throw new BenchAbort(message);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cleanup that also runs on Ctrl-C
+
+export class Cleanup {
+  private steps: (() => Promise<unknown>)[] = [];
+  private running: Promise<void> | undefined;
+
+  constructor() {
+    for (const signal of ["SIGINT", "SIGTERM"] as const) {
+      process.once(signal, () => {
+        log(`${signal}: cleaning up (the scratch database is dropped)`);
+        void this.run().finally(() => process.exit(130));
+      });
+    }
+  }
+
+  /** Steps run in reverse order of adding, each even if an earlier one failed. */
+  add(step: () => Promise<unknown>): void {
+    this.steps.push(step);
+  }
+
+  run(): Promise<void> {
+    this.running ??= (async () => {
+      for (const step of this.steps.reverse()) {
+        await step().catch((e) => log(`cleanup: ${(e as Error).message}`));
+      }
+    })();
+    return this.running;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The scratch database
+
+export interface ScratchDatabase {
+  db: Database;
+  url: string;
+  name: string;
+  pgVersion: string;
+  migrateMs: number;
+  seedMs: number;
+  seeded: SeedSummary;
+  /** Ids of the citizens the token may see, in id order. */
+  inScopeIds: string[];
+}
+
+async function admin(adminUrl: string, sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Creates, migrates, seeds and analyzes `gerbang_bench_<random>`; `cleanup` closes and drops it. */
+export async function scratchDatabase(
+  adminUrl: string,
+  citizens: number,
+  cleanup: Cleanup,
+  poolSize = 10,
+): Promise<ScratchDatabase> {
+  const name = `gerbang_bench_${randomBytes(5).toString("hex")}`;
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  await admin(adminUrl, `CREATE DATABASE "${name}"`);
+  cleanup.add(async () => {
+    // FORCE: connections a failed run left open must not keep the database alive.
+    await admin(adminUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    log(`dropped ${name}`);
+  });
+  log(`created ${name}`);
+
+  const db = await openPostgres(url.toString(), poolSize);
+  cleanup.add(() => db.close());
+  let t0 = performance.now();
+  await applyMigrations(db);
+  const migrateMs = performance.now() - t0;
+  t0 = performance.now();
+  const seeded = await seed(db.prisma, { citizens });
+  const seedMs = performance.now() - t0;
+  // Fresh tables have no planner statistics until autovacuum gets to them (up to a minute later,
+  // possibly mid-run). Without them Q1's Prisma query builds its joins for every in-scope citizen
+  // before the LIMIT (~25x slower at 2,000 citizens). A production database has statistics.
+  await db.query("ANALYZE");
+  log(`migrated in ${round(migrateMs / 1000)} s, seeded ${seeded.citizens} citizens in ${round(seedMs / 1000)} s`);
+
+  const [version] = await db.query<{ v: string }>("SELECT current_setting('server_version') AS v");
+  const inScopeIds = (
+    await db.query<{ id: string }>(`SELECT id FROM "Citizen" WHERE "domicileCode" LIKE $1 ORDER BY id`, [
+      `${TOKEN_CLAIMS.region}%`,
+    ])
+  ).map((r) => r.id);
+  if (inScopeIds.length < 100) {
+    fail(`only ${inScopeIds.length} citizens in region ${TOKEN_CLAIMS.region}; seed more (--citizens)`);
+  }
+  return {
+    db,
+    url: url.toString(),
+    name,
+    pgVersion: version?.v ?? "?",
+    migrateMs,
+    seedMs,
+    seeded,
+    inScopeIds,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Configuration and token
+
+/** Production settings (no GraphiQL, a random key), and a token signed with that key. */
+export async function benchConfig(): Promise<{ config: Config; token: string; headers: Record<string, string> }> {
+  const config = loadConfig({
+    NODE_ENV: "production",
+    LOG_LEVEL: "silent",
+    POLICY_DIR: path.join(ROOT, "policies"),
+    JWT_SECRET: randomBytes(32).toString("hex"),
+    AUDIT_HMAC_KEY: randomBytes(32).toString("hex"),
+  });
+  // `issueDevToken` refuses production configs; a development copy signs with the same key.
+  const token = await issueDevToken({ ...config, env: "development" }, { ...TOKEN_CLAIMS, ttl: "2h" });
+  const headers = {
+    "content-type": "application/json",
+    accept: "application/graphql-response+json, application/json",
+    authorization: `Bearer ${token}`,
+  };
+  return { config, token, headers };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Response checks: every target must answer correctly before anything is timed.
+
+export interface TaxNode {
+  id: string;
+  period: string;
+  assessedAmount: string;
+}
+export interface CitizenNode {
+  id: string;
+  fullName: string;
+  nik: string;
+  address: string;
+  domicile?: { code: string; name: string };
+  taxRecords: { edges: { node: TaxNode }[] };
+}
+export interface GraphQLBody {
+  data?: { citizens?: { edges: { node: CitizenNode }[] }; citizen?: CitizenNode | null } | null;
+  errors?: unknown[];
+}
+
+/** Parses a response that must be HTTP 200 without GraphQL errors. */
+export function parseOk(where: string, status: number, text: string): GraphQLBody {
+  if (status !== 200) fail(`${where} answered HTTP ${status}: ${text.slice(0, 500)}`);
+  let parsed: GraphQLBody;
+  try {
+    parsed = JSON.parse(text) as GraphQLBody;
+  } catch {
+    fail(`${where} answered something that is not JSON: ${text.slice(0, 500)}`);
+  }
+  if (parsed.errors?.length) fail(`${where} answered with errors: ${JSON.stringify(parsed.errors).slice(0, 500)}`);
+  return parsed;
+}
+
+export function nodesOf(q: QueryId, r: GraphQLBody): CitizenNode[] {
+  if (q === "Q1") return r.data?.citizens?.edges.map((e) => e.node) ?? fail("Q1: no data.citizens");
+  return [r.data?.citizen ?? fail("Q2: no data.citizen")];
+}
+
+const NIK = /^\d{16}$/;
+const MASKED_NIK = /^\d{2}\*{10}\d{4}$/;
+
+/** The unenforced gateway is the reference: clear NIKs and addresses, rows in scope, tax records. */
+export function checkClear(where: string, q: QueryId, nodes: CitizenNode[]): void {
+  if (q === "Q1" && nodes.length !== 100) fail(`${where}: expected 100 citizens, got ${nodes.length}`);
+  for (const n of nodes) {
+    if (!NIK.test(n.nik)) fail(`${where}: expected a clear NIK, got "${n.nik}"`);
+    if (!n.address.includes(", RT ")) fail(`${where}: expected a clear address, got "${n.address}"`);
+    if (n.domicile && !n.domicile.code.startsWith(TOKEN_CLAIMS.region)) {
+      fail(`${where}: citizen outside ${TOKEN_CLAIMS.region}: ${n.domicile.code}`);
+    }
+  }
+  if (!nodes.some((n) => n.taxRecords.edges.length > 0)) fail(`${where}: no citizen has tax records`);
+}
+
+/** The enforced gateway must answer the reference with exactly the NIK and the address masked. */
+export function checkMasked(where: string, masked: CitizenNode[], clear: CitizenNode[]): void {
+  if (masked.length !== clear.length) fail(`${where}: ${masked.length} citizens, the reference has ${clear.length}`);
+  masked.forEach((m, i) => {
+    const c = clear[i] as CitizenNode;
+    if (!MASKED_NIK.test(m.nik) || m.nik !== maskNik(c.nik)) {
+      fail(`${where}: expected a masked NIK like 32**********0001, got "${m.nik}"`);
+    }
+    if (m.address.includes("RT ") || !c.address.includes(`, ${m.address}, `)) {
+      fail(`${where}: expected the address masked to district and regency, got "${m.address}"`);
+    }
+    const rest = (n: CitizenNode) => ({ ...n, nik: undefined, address: undefined });
+    if (!isDeepStrictEqual(rest(m), rest(c))) fail(`${where}: differs from the reference beyond nik and address`);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Files and numbers
+
+export function timestamp(d: Date): string {
+  const p = (n: number) => String(n).padStart(2, "0");
+  const date = `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}`;
+  return `${date}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
+}
+
+/** Writes through a .tmp file (ignored by git) so a reader never sees half a result. */
+export function writeAtomic(file: string, content: string): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, content);
+  fs.renameSync(tmp, file);
+}
+
+/** Nearest-rank percentile of an ascending array. */
+export function percentile(sorted: ArrayLike<number>, p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[index] ?? Number.NaN;
+}
+
+export function median(values: number[]): number {
+  return percentile(
+    [...values].sort((x, y) => x - y),
+    50,
+  );
+}
