@@ -5,6 +5,7 @@ import { principalOf, useAuth } from "../auth/use-auth.ts";
 import { createTokenVerifier } from "../auth/verify.ts";
 import type { Config } from "../config.ts";
 import type { Database } from "../db/database.ts";
+import { useLimits } from "../limits/use-limits.ts";
 import { useAccessLog } from "../masking/use-access-log.ts";
 import { enforcePolicy } from "../policy/enforce.ts";
 import { loadPolicy } from "../policy/load.ts";
@@ -70,6 +71,7 @@ export function createGateway({
     plugins: [
       useRequestId(),
       useAuth({ verify: createTokenVerifier(config.auth), endpoint: GRAPHQL_ENDPOINT, graphiql }),
+      useLimits(),
       useAccessLog(),
       useReadinessCheck({
         endpoint: "/readyz",
