@@ -76,7 +76,7 @@ export function threeDigits(field: string, value: string): void {
 /** The village a domicile names must exist and be a village. */
 export async function checkVillage(tx: Tx, field: string, code: string): Promise<void> {
   const village = await tx.region.findUnique({ where: { code }, select: { level: true, validUntil: true } });
-  if (!village || village.level !== "VILLAGE")
+  if (village?.level !== "VILLAGE")
     fail(field, "domicile_village", "must be the code of an existing village, e.g. 32.01.01.1001.");
   if ((village.validUntil?.getTime() ?? Number.POSITIVE_INFINITY) < Date.now())
     fail(field, "domicile_current", "names a village that no longer exists (split or merged).");
