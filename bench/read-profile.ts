@@ -26,7 +26,7 @@ import type { Database } from "../src/db/database.ts";
 import { ForbiddenError } from "../src/errors.ts";
 import { maskingMiddleware } from "../src/masking/apply.ts";
 import { useAccessLog } from "../src/masking/use-access-log.ts";
-import { enforcePolicy, shieldRules } from "../src/policy/enforce.ts";
+import { shieldedSchema, shieldRules } from "../src/policy/enforce.ts";
 import { loadPolicy } from "../src/policy/load.ts";
 import type { Policy } from "../src/policy/policy.ts";
 import { schema } from "../src/schema/index.ts";
@@ -94,7 +94,7 @@ function gatewayWith(executable: GraphQLSchema, config: Config, db: Database, po
   });
 }
 
-/** The shield exactly as enforcePolicy builds it. */
+/** The shield exactly as shieldedSchema builds it. */
 function policyShield(policy: Policy) {
   return shield(shieldRules(policy, schema), {
     fallbackRule: rule("deny-by-default", { cache: "no_cache" })(
@@ -136,7 +136,12 @@ function variants(config: Config, db: Database, policy: Policy): Variant[] {
     ),
     mk("shield", "shield only (enforce.ts rules)", false, applyMiddleware(schema, policyShield(policy))),
     mk("masking", "masking only (masking/apply.ts)", true, applyMiddleware(schema, maskingMiddleware(policy, schema))),
-    mk("full", "full policy layer (enforcePolicy)", true, enforcePolicy(schema, policy)),
+    mk(
+      "full",
+      "shielded policy layer (shieldedSchema, the path for requests that touch a denied field)",
+      true,
+      shieldedSchema(schema, policy),
+    ),
     // The real gateways, to show the replica above measures the same thing.
     {
       id: "gw-b",

@@ -1,9 +1,21 @@
 // Turns the compiled policy into the schema the gateway executes: graphql-shield decides who may
 // reach each field (deny by default), masking rewrites sensitive values on the way out, and rows
 // reached through a to-one relation are checked against the caller's scope.
-import { type GraphQLSchema, getNamedType, isListType, isNonNullType, isObjectType } from "graphql";
+import {
+  BREAK,
+  type DocumentNode,
+  type GraphQLSchema,
+  getNamedType,
+  isListType,
+  isNonNullType,
+  isObjectType,
+  TypeInfo,
+  visit,
+  visitWithTypeInfo,
+} from "graphql";
 import { applyMiddleware, type IMiddlewareFunction } from "graphql-middleware";
 import { allow, type IRules, rule, shield } from "graphql-shield";
+import type { Plugin } from "graphql-yoga";
 import type { MutationName } from "../audit/events.ts";
 import { recordRefusal } from "../audit/transaction.ts";
 import { ForbiddenError, NotFoundError } from "../errors.ts";
@@ -95,7 +107,8 @@ function scopeMiddleware(policy: Policy, schema: GraphQLSchema) {
   return map;
 }
 
-export function enforcePolicy(schema: GraphQLSchema, policy: Policy): GraphQLSchema {
+/** The schema with graphql-shield on every field: the authority whenever a request touches a denied field. */
+export function shieldedSchema(schema: GraphQLSchema, policy: Policy): GraphQLSchema {
   const permissions = shield(shieldRules(policy, schema), {
     fallbackRule: rule("deny-by-default", { cache: "no_cache" })(
       () => new ForbiddenError("No policy grants this field."),
@@ -106,4 +119,66 @@ export function enforcePolicy(schema: GraphQLSchema, policy: Policy): GraphQLSch
   });
   // Outermost first: who may reach the field, then the scope of a related row, then masking.
   return applyMiddleware(schema, permissions, scopeMiddleware(policy, schema), maskingMiddleware(policy, schema));
+}
+
+/**
+ * True when the policy grants `role` every field the document names. Conservative: an unknown
+ * field, introspection beyond __typename, or anything it cannot place counts as not granted.
+ */
+export function documentFullyGranted(
+  policy: Policy,
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  role: string,
+): boolean {
+  const rolePolicy = policy.role(role);
+  if (!rolePolicy) return false;
+  const typeInfo = new TypeInfo(schema);
+  const query = schema.getQueryType();
+  const mutation = schema.getMutationType();
+  let granted = true;
+  visit(
+    document,
+    visitWithTypeInfo(typeInfo, {
+      Field(node) {
+        const name = node.name.value;
+        if (name === "__typename") return;
+        const parent = typeInfo.getParentType();
+        if (!parent || !typeInfo.getFieldDef() || name.startsWith("__")) granted = false;
+        else if (parent === query) granted &&= rolePolicy.queries.has(name);
+        else if (parent === mutation) granted &&= rolePolicy.mutations.has(name);
+        else if (!isStructuralType(parent.name)) granted &&= rolePolicy.fields.has(`${parent.name}.${name}`);
+        return granted ? undefined : BREAK;
+      },
+    }),
+  );
+  return granted;
+}
+
+/**
+ * The policy layer. graphql-shield wraps every field in an async rule, which on a page of 100
+ * citizens with nested lists is thousands of promises (measured: 0.82 of the throughput without it).
+ * So each request is checked once, before execution, against the same policy: when it names only
+ * granted fields — the normal case — it runs on the schema with masking and scope checks but without
+ * the per-field shield; when it names anything not granted, it runs on the shielded schema, so a
+ * denial is decided and answered by shield exactly as before (null + FORBIDDEN at the path, NOT_FOUND
+ * for a closed entry point, an audit entry for a refused mutation). Row scope is in every query's
+ * `where` on both paths.
+ */
+export function policyLayer(schema: GraphQLSchema, policy: Policy): { schema: GraphQLSchema; plugin: Plugin } {
+  const shielded = shieldedSchema(schema, policy);
+  const granted = applyMiddleware(schema, scopeMiddleware(policy, schema), maskingMiddleware(policy, schema));
+  // Yoga reuses the parsed document of a repeated query string, so the check runs once per (document, role).
+  const decisions = new WeakMap<DocumentNode, Map<string, boolean>>();
+  const plugin: Plugin = {
+    onExecute({ args }) {
+      const role = (args.contextValue as unknown as Context).principal.role;
+      let byRole = decisions.get(args.document);
+      if (!byRole) decisions.set(args.document, (byRole = new Map()));
+      let ok = byRole.get(role);
+      if (ok === undefined) byRole.set(role, (ok = documentFullyGranted(policy, shielded, args.document, role)));
+      (args as { schema: GraphQLSchema }).schema = ok ? granted : shielded;
+    },
+  };
+  return { schema: shielded, plugin };
 }

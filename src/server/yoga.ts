@@ -7,7 +7,7 @@ import type { Config } from "../config.ts";
 import type { Database } from "../db/database.ts";
 import { useLimits } from "../limits/use-limits.ts";
 import { useAccessLog } from "../masking/use-access-log.ts";
-import { enforcePolicy } from "../policy/enforce.ts";
+import { policyLayer } from "../policy/enforce.ts";
 import { loadPolicy } from "../policy/load.ts";
 import type { Policy } from "../policy/policy.ts";
 import { schema } from "../schema/index.ts";
@@ -55,8 +55,9 @@ export function createGateway({
   log = createLogger(config.logLevel),
 }: GatewayOptions) {
   const graphiql = config.env !== "production";
+  const layer = enforce ? policyLayer(schema, policy) : undefined;
   return createYoga<Record<string, unknown>, Context>({
-    schema: enforce ? enforcePolicy(schema, policy) : schema,
+    schema: layer ? layer.schema : schema,
     graphqlEndpoint: GRAPHQL_ENDPOINT,
     healthCheckEndpoint: "/healthz",
     landingPage: false,
@@ -72,6 +73,7 @@ export function createGateway({
       useRequestId(),
       useAuth({ verify: createTokenVerifier(config.auth), endpoint: GRAPHQL_ENDPOINT, graphiql }),
       useLimits(),
+      ...(layer ? [layer.plugin] : []),
       useAccessLog(),
       useReadinessCheck({
         endpoint: "/readyz",
