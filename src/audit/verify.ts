@@ -83,10 +83,11 @@ export async function verifyAudit(
   const digests = new Map(seals.map((s) => [s.id, { d: sealDigest(key), count: 0 }]));
   let after = "-1";
   for (;;) {
+    // Qualified "AuditEntry".seq: a bare `seq` in ORDER BY would name the text alias and sort 1, 10, 2.
     const rows = await db.query<EntryRow>(
       `select seq::text as seq, at, actor, role, "agencyCode", "clientId", operation, mutation, event, "entityType", "entityId",
               "citizenId", outcome::text as outcome, changes, purpose, "caseRef", "requestId", "clientIp", hash, "sealId"
-         from "AuditEntry" where seq > $1::bigint order by seq limit ${PAGE}`,
+         from "AuditEntry" where "AuditEntry".seq > $1::bigint order by "AuditEntry".seq limit ${PAGE}`,
       [after],
     );
     for (const r of rows) {
