@@ -144,7 +144,7 @@ function toClientError(error: unknown): Error {
       field
         ? `Another record already has this ${field}; nothing was changed.`
         : "A record with the same unique values already exists; nothing was changed.",
-      field ? { field } : {},
+      field ? { field: `input.${field}` } : {},
     );
   }
   if (e.code === "P2025")

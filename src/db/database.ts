@@ -7,9 +7,9 @@ import { PGlite } from "@electric-sql/pglite";
 import { PrismaPg } from "@prisma/adapter-pg";
 import type { SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
 import pg from "pg";
-import { PrismaPGlite } from "pglite-prisma-adapter";
 import type { DatabaseTarget } from "../config.ts";
 import { PrismaClient } from "../generated/prisma/client.ts";
+import { SafePrismaPGlite } from "./pglite-adapter.ts";
 
 export type Db = PrismaClient;
 
@@ -68,7 +68,7 @@ export async function openPostgres(url: string, poolSize = 10): Promise<Database
 
 /** Wraps an already open PGlite instance (tests clone a migrated template this way). */
 export function fromPglite(pglite: PGlite, close: () => Promise<void> = () => pglite.close()): Database {
-  const adapterFactory = new PrismaPGlite(pglite);
+  const adapterFactory = new SafePrismaPGlite(pglite);
   return withPrisma(
     "pglite",
     adapterFactory,

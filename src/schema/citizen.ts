@@ -271,6 +271,9 @@ builder.mutationField("changeCitizenAddress", (t) =>
           threeDigits("input.addressRt", data.addressRt);
           threeDigits("input.addressRw", data.addressRw);
           await checkVillage(tx, "input.domicileCode", data.domicileCode);
+          // A move out of the officer's region is recorded by an officer whose scope covers both ends
+          // (a province-level registry office): no one pushes a record into a region they cannot see.
+          assertCanPlace(ctx, "Citizen", data, "The new domicile village");
           const after = await tx.citizen.update({
             ...query,
             where: { id, version: input.version },

@@ -22,7 +22,7 @@ export async function loadForUpdate<T extends { version: number }>(
   if (row.version !== version) {
     throw new ConflictError(
       `${entity} ${id} was changed by someone else since you read it (you sent version ${version}, it is now ${row.version}); reload it and try again. Nothing was changed.`,
-      { field: "version" },
+      { field: "input.version" },
     );
   }
   return row;

@@ -2,21 +2,23 @@
 import { GraphQLError, Kind, type ValueNode } from "graphql";
 import { builder } from "./builder.ts";
 
-function bad(message: string): never {
-  throw new GraphQLError(message, { extensions: { code: "BAD_USER_INPUT" } });
+function bad(message: string, rule: string): never {
+  // The field path is added where the variable is coerced (server/errors.ts): a scalar does not know it.
+  throw new GraphQLError(message, { extensions: { code: "BAD_USER_INPUT", rule } });
 }
 
 function literalString(node: ValueNode, scalar: string): string {
-  if (node.kind !== Kind.STRING) bad(`${scalar} must be given as a string.`);
+  if (node.kind !== Kind.STRING) bad(`${scalar} must be given as a string.`, `${scalar.toLowerCase()}_format`);
   return node.value;
 }
 
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 export function parseDate(value: unknown): Date {
-  if (typeof value !== "string" || !DATE.test(value)) bad("Date must be a string YYYY-MM-DD.");
+  if (typeof value !== "string" || !DATE.test(value)) bad("Date must be a string YYYY-MM-DD.", "date_format");
   const date = new Date(`${value}T00:00:00.000Z`);
-  if (Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== value) bad(`${value} is not a real date.`);
+  if (Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== value)
+    bad(`${value} is not a real date.`, "real_date");
   return date;
 }
 
@@ -28,9 +30,10 @@ builder.scalarType("Date", {
 });
 
 function parseDateTime(value: unknown): Date {
-  if (typeof value !== "string") bad("DateTime must be an ISO 8601 string.");
+  if (typeof value !== "string") bad("DateTime must be an ISO 8601 string.", "datetime_format");
   const date = new Date(value);
-  if (!/^\d{4}-\d{2}-\d{2}T/.test(value) || Number.isNaN(date.getTime())) bad("DateTime must be an ISO 8601 string.");
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(value) || Number.isNaN(date.getTime()))
+    bad("DateTime must be an ISO 8601 string.", "datetime_format");
   return date;
 }
 
@@ -45,7 +48,7 @@ const DECIMAL = /^-?\d{1,16}(\.\d{1,2})?$/;
 
 function parseDecimal(value: unknown): string {
   if (typeof value !== "string" || !DECIMAL.test(value)) {
-    bad('Decimal must be a string with at most 2 decimals, e.g. "150000.00".');
+    bad('Decimal must be a string with at most 2 decimals, e.g. "150000.00".', "decimal_format");
   }
   return value;
 }
@@ -58,7 +61,8 @@ builder.scalarType("Decimal", {
 });
 
 function parseBigInt(value: unknown): bigint {
-  if (typeof value !== "string" || !/^-?\d{1,19}$/.test(value)) bad("BigInt must be a string of digits.");
+  if (typeof value !== "string" || !/^-?\d{1,19}$/.test(value))
+    bad("BigInt must be a string of digits.", "bigint_format");
   return BigInt(value);
 }
 

@@ -55,13 +55,27 @@ function translate(error: GraphQLError, original: MaybePrismaError): GraphQLErro
   return undefined;
 }
 
+/**
+ * A variable that failed coercion ('Variable "$input" got invalid value "12,50" at "input.amount"; …')
+ * gets the path of the offending input as `extensions.field`, like every other rejected input.
+ */
+function withInputPath(error: GraphQLError): GraphQLError {
+  const match = /^Variable "\$(\w+)" got invalid value .*?(?: at "([^"]+)")?;/s.exec(error.message);
+  if (!match || error.extensions.field) return error;
+  return new GraphQLError(error.message, {
+    nodes: error.nodes ?? null,
+    path: error.path ?? null,
+    extensions: { ...error.extensions, code: error.extensions.code ?? "BAD_USER_INPUT", field: match[2] ?? match[1] },
+  });
+}
+
 export function createMaskError(log: Logger) {
   return (error: unknown, _message: string): Error => {
     if (error instanceof GraphQLError) {
       const original = error.originalError as (Error & MaybePrismaError) | undefined;
       // Pothos reports bad pagination input (a malformed cursor) as a GraphQLError without a code.
       if (original?.name === "PothosValidationError") return withCode(error, original.message, "BAD_USER_INPUT");
-      if (!original || original instanceof GraphQLError) return error;
+      if (!original || original instanceof GraphQLError) return withInputPath(error);
       const translated = translate(error, original);
       if (translated) return translated;
       log.error("unexpected error", { error: original.message, stack: original.stack, path: error.path });

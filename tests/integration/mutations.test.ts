@@ -1313,6 +1313,21 @@ describe.each(databaseKinds())("mutations on %s", (kind) => {
         agencyCode: "DUKCAPIL-3374",
       });
     });
+
+    it("a Bogor officer cannot move a citizen into a village outside Bogor: FORBIDDEN, DENIED entry", async () => {
+      const c = await newCitizen();
+      const move = { id: c.id, version: 1, addressStreet: "Jl. Pandanaran 1", addressRt: "001", addressRw: "001" };
+      await expectRefused(
+        "registryBogor",
+        "changeCitizenAddress",
+        { ...move, domicileCode: "33.74.01.1001" },
+        { code: "FORBIDDEN" },
+        "DENIED",
+        { entityType: "Citizen", entityId: c.id },
+      );
+      // A move inside the officer's region is fine.
+      await ok("registryBogor", "changeCitizenAddress", { ...move, domicileCode: "32.01.02.2001" });
+    });
   });
 
   // -------------------------------------------------------------------------------------------
