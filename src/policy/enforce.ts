@@ -174,9 +174,15 @@ export function policyLayer(schema: GraphQLSchema, policy: Policy): { schema: Gr
     onExecute({ args }) {
       const role = (args.contextValue as unknown as Context).principal.role;
       let byRole = decisions.get(args.document);
-      if (!byRole) decisions.set(args.document, (byRole = new Map()));
+      if (!byRole) {
+        byRole = new Map();
+        decisions.set(args.document, byRole);
+      }
       let ok = byRole.get(role);
-      if (ok === undefined) byRole.set(role, (ok = documentFullyGranted(policy, shielded, args.document, role)));
+      if (ok === undefined) {
+        ok = documentFullyGranted(policy, shielded, args.document, role);
+        byRole.set(role, ok);
+      }
       (args as { schema: GraphQLSchema }).schema = ok ? granted : shielded;
     },
   };
