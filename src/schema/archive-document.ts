@@ -5,7 +5,7 @@ import { NotFoundError } from "../errors.ts";
 import { rowScope } from "../policy/scope.ts";
 import { builder } from "./builder.ts";
 import { addRootQueries, StringFilter } from "./lists.ts";
-import { ownAgency } from "./mutations.ts";
+import { citizenInScope, ownAgency } from "./mutations.ts";
 
 export const Classification = builder.enumType("Classification", {
   values: ["PUBLIC", "INTERNAL", "CONFIDENTIAL", "SECRET"] as const,
@@ -83,11 +83,7 @@ builder.mutationField("registerArchiveDocument", (t) =>
           if (input.sizeBytes < 0n) rejectInput("input.sizeBytes", "size_range", "must not be negative.");
           let citizenId: string | null = null;
           if (input.citizenId) {
-            const citizen = await tx.citizen.findFirst({
-              where: { AND: [{ id: String(input.citizenId) }, rowScope(ctx.policy, ctx.principal, "Citizen")] },
-              select: { id: true },
-            });
-            if (!citizen) throw new NotFoundError("input.citizenId: no such citizen in the rows your role may see.");
+            const citizen = await citizenInScope(ctx, tx, input.citizenId, "input.citizenId");
             citizenId = citizen.id;
           }
           const data = {

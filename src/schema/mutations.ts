@@ -4,7 +4,7 @@
 import type { Tx } from "../audit/transaction.ts";
 import { ConflictError, ForbiddenError, NotFoundError } from "../errors.ts";
 import type { AgencyKind } from "../generated/prisma/client.ts";
-import { rowInScope } from "../policy/scope.ts";
+import { rowInScope, rowScope } from "../policy/scope.ts";
 import type { Context } from "../server/context.ts";
 
 /**
@@ -44,4 +44,13 @@ export async function ownAgency(ctx: Context, tx: Tx, kinds: readonly AgencyKind
     );
   }
   return agency;
+}
+
+/** The citizen a new record is about, within the caller's row scope; out of scope reads as missing. */
+export async function citizenInScope(ctx: Context, tx: Tx, id: string | number, field: string) {
+  const citizen = await tx.citizen.findFirst({
+    where: { AND: [{ id: String(id) }, rowScope(ctx.policy, ctx.principal, "Citizen")] },
+  });
+  if (!citizen) throw new NotFoundError(`${field}: no such citizen in the rows your role may see.`);
+  return citizen;
 }

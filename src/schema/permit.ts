@@ -1,11 +1,10 @@
 // Perizinan: permit applications and their decisions.
 import { audited } from "../audit/transaction.ts";
 import { notBlank, rejectInput } from "../domain/validate.ts";
-import { NotFoundError } from "../errors.ts";
 import { rowScope } from "../policy/scope.ts";
 import { builder } from "./builder.ts";
 import { addRootQueries, StringFilter } from "./lists.ts";
-import { loadForUpdate, ownAgency } from "./mutations.ts";
+import { citizenInScope, loadForUpdate, ownAgency } from "./mutations.ts";
 
 export const PermitStatus = builder.enumType("PermitStatus", {
   values: ["SUBMITTED", "UNDER_REVIEW", "APPROVED", "REJECTED", "REVOKED"] as const,
@@ -69,10 +68,7 @@ builder.mutationField("submitPermit", (t) =>
     resolve: (query, _root, { input }, ctx, info) =>
       audited(ctx, info, "submitPermit", { entityType: "Permit", citizenId: String(input.applicantId) }, async (tx) => {
         const agency = await ownAgency(ctx, tx, ["LICENSING"]);
-        const applicant = await tx.citizen.findFirst({
-          where: { AND: [{ id: String(input.applicantId) }, rowScope(ctx.policy, ctx.principal, "Citizen")] },
-        });
-        if (!applicant) throw new NotFoundError("input.applicantId: no such citizen in the rows your role may see.");
+        const applicant = await citizenInScope(ctx, tx, input.applicantId, "input.applicantId");
         if (applicant.status !== "ALIVE")
           rejectInput("input.applicantId", "living_applicant", "the applicant must be a living citizen.");
         const data = {

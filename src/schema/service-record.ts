@@ -1,10 +1,10 @@
 // Riwayat layanan: services given to citizens.
 import { audited } from "../audit/transaction.ts";
 import { notBlank } from "../domain/validate.ts";
-import { ForbiddenError, NotFoundError } from "../errors.ts";
-import { rowScope } from "../policy/scope.ts";
+import { ForbiddenError } from "../errors.ts";
 import { builder } from "./builder.ts";
 import { addRootQueries, StringFilter } from "./lists.ts";
+import { citizenInScope } from "./mutations.ts";
 
 export const ServiceChannel = builder.enumType("ServiceChannel", { values: ["COUNTER", "ONLINE", "MOBILE"] as const });
 export const ServiceOutcome = builder.enumType("ServiceOutcome", {
@@ -71,11 +71,7 @@ builder.mutationField("recordService", (t) =>
           const code = ctx.principal.agencyCode;
           const agency = code ? await tx.agency.findUnique({ where: { code } }) : null;
           if (!agency) throw new ForbiddenError("Your token names no agency, so you cannot record a service.");
-          const citizen = await tx.citizen.findFirst({
-            where: { AND: [{ id: String(input.citizenId) }, rowScope(ctx.policy, ctx.principal, "Citizen")] },
-            select: { id: true },
-          });
-          if (!citizen) throw new NotFoundError("input.citizenId: no such citizen in the rows your role may see.");
+          const citizen = await citizenInScope(ctx, tx, input.citizenId, "input.citizenId");
           const data = {
             citizenId: citizen.id,
             agencyId: agency.id,

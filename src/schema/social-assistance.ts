@@ -1,11 +1,11 @@
 // Bantuan sosial (bansos): assistance programs a citizen receives.
 import { audited } from "../audit/transaction.ts";
 import { notBlank, positiveAmount, rejectInput } from "../domain/validate.ts";
-import { ConflictError, NotFoundError } from "../errors.ts";
+import { ConflictError } from "../errors.ts";
 import { rowScope } from "../policy/scope.ts";
 import { builder } from "./builder.ts";
 import { addRootQueries, StringFilter } from "./lists.ts";
-import { loadForUpdate } from "./mutations.ts";
+import { citizenInScope, loadForUpdate } from "./mutations.ts";
 
 export const AssistanceStatus = builder.enumType("AssistanceStatus", { values: ["ACTIVE", "ENDED"] as const });
 
@@ -64,10 +64,7 @@ builder.mutationField("enrollSocialAssistance", (t) =>
         "enrollSocialAssistance",
         { entityType: "SocialAssistance", citizenId: String(input.citizenId) },
         async (tx) => {
-          const citizen = await tx.citizen.findFirst({
-            where: { AND: [{ id: String(input.citizenId) }, rowScope(ctx.policy, ctx.principal, "Citizen")] },
-          });
-          if (!citizen) throw new NotFoundError("input.citizenId: no such citizen in the rows your role may see.");
+          const citizen = await citizenInScope(ctx, tx, input.citizenId, "input.citizenId");
           if (citizen.status !== "ALIVE")
             rejectInput("input.citizenId", "living_citizen", "only living citizens can receive social assistance.");
           if (!/^\d{4}(-(0[1-9]|1[0-2]))?$/.test(input.period))

@@ -1,11 +1,10 @@
 // Pajak daerah: regional tax assessments and payments.
 import { audited } from "../audit/transaction.ts";
 import { notBlank, positiveAmount, rejectInput } from "../domain/validate.ts";
-import { NotFoundError } from "../errors.ts";
 import { rowScope } from "../policy/scope.ts";
 import { builder } from "./builder.ts";
 import { addRootQueries, DateFilter, DecimalFilter, StringFilter } from "./lists.ts";
-import { loadForUpdate, ownAgency } from "./mutations.ts";
+import { citizenInScope, loadForUpdate, ownAgency } from "./mutations.ts";
 
 export const TaxType = builder.enumType("TaxType", {
   values: ["LAND_AND_BUILDING", "LAND_TRANSFER", "VEHICLE", "RESTAURANT", "HOTEL", "ADVERTISEMENT"] as const,
@@ -76,10 +75,7 @@ builder.mutationField("assessTax", (t) =>
     resolve: (query, _root, { input }, ctx, info) =>
       audited(ctx, info, "assessTax", { entityType: "TaxRecord", citizenId: String(input.citizenId) }, async (tx) => {
         const agency = await ownAgency(ctx, tx, ["REVENUE"]);
-        const citizen = await tx.citizen.findFirst({
-          where: { AND: [{ id: String(input.citizenId) }, rowScope(ctx.policy, ctx.principal, "Citizen")] },
-        });
-        if (!citizen) throw new NotFoundError("input.citizenId: no such citizen in the rows your role may see.");
+        const citizen = await citizenInScope(ctx, tx, input.citizenId, "input.citizenId");
         if (!/^\d{4}(-(0[1-9]|1[0-2]))?$/.test(input.period))
           rejectInput("input.period", "period_format", "must be YYYY or YYYY-MM.");
         positiveAmount("input.assessedAmount", input.assessedAmount);
