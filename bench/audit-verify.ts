@@ -281,7 +281,7 @@ async function generate(pool: pg.Pool, n: number, batch: number) {
     const rows = new Array(size);
     for (let k = 0; k < size; k++) {
       const e = makeEntry(done + k, r, start, stepMs);
-      rows[k] = { ...e, at: e.at.toISOString(), hash: entryHash(AUDIT_KEY, e) };
+      rows[k] = { ...e, at: typeof e.at === "string" ? e.at : e.at.toISOString(), hash: entryHash(AUDIT_KEY, e) };
     }
     const json = JSON.stringify(rows);
     hashMs += performance.now() - t0;

@@ -24,7 +24,8 @@ export function canonicalJson(value: unknown): string {
 
 /** The content of an entry that its hash covers (everything but seq and seal, which the seal covers). */
 export interface EntryContent {
-  at: Date;
+  /** A Date, or its ISO 8601 text in UTC with milliseconds (what verify reads straight from SQL). */
+  at: Date | string;
   actor: string;
   role: string;
   agencyCode: string | null;
@@ -43,29 +44,16 @@ export interface EntryContent {
   clientIp: string | null;
 }
 
+const json = (v: string | null) => (v === null ? "null" : JSON.stringify(v));
+
+/**
+ * HMAC over the canonical JSON array of the content. Written out field by field rather than through
+ * canonicalJson (same bytes): verify hashes a million entries, and this is most of its time.
+ */
 export function entryHash(key: string, e: EntryContent): string {
-  return hmac(
-    key,
-    canonicalJson([
-      e.at.toISOString(),
-      e.actor,
-      e.role,
-      e.agencyCode,
-      e.clientId,
-      e.operation,
-      e.mutation,
-      e.event,
-      e.entityType,
-      e.entityId,
-      e.citizenId,
-      e.outcome,
-      e.changes ?? null,
-      e.purpose,
-      e.caseRef,
-      e.requestId,
-      e.clientIp,
-    ]),
-  );
+  const at = typeof e.at === "string" ? e.at : e.at.toISOString();
+  const text = `[${json(at)},${json(e.actor)},${json(e.role)},${json(e.agencyCode)},${json(e.clientId)},${json(e.operation)},${json(e.mutation)},${json(e.event)},${json(e.entityType)},${json(e.entityId)},${json(e.citizenId)},${json(e.outcome)},${canonicalJson(e.changes ?? null)},${json(e.purpose)},${json(e.caseRef)},${json(e.requestId)},${json(e.clientIp)}]`;
+  return hmac(key, text);
 }
 
 /** A sensitive value as it appears in an audit entry: comparable (same value, same hash), not readable. */

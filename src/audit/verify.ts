@@ -14,7 +14,7 @@ export interface VerifyReport {
   firstProblem?: { seq?: string; sealId?: number; reason: string };
 }
 
-type EntryRow = Omit<EntryContent, "at"> & { seq: string; at: Date | string; sealId: number | null; hash: string };
+type EntryRow = Omit<EntryContent, "at"> & { seq: string; at: string; sealId: number | null; hash: string };
 type SealRow = {
   id: number;
   sealedAt: Date | string;
@@ -80,44 +80,50 @@ export async function verifyAudit(
   }
 
   // Every entry against its own hash, and into its seal's digest (entries arrive in seq order).
+  // The next page is fetched while the current one is hashed; `at` comes as ISO text, as it was hashed.
   const digests = new Map(seals.map((s) => [s.id, { d: sealDigest(key), count: 0 }]));
-  let after = "-1";
-  for (;;) {
+  const page = (after: string) =>
     // Qualified "AuditEntry".seq: a bare `seq` in ORDER BY would name the text alias and sort 1, 10, 2.
-    const rows = await db.query<EntryRow>(
-      `select seq::text as seq, at, actor, role, "agencyCode", "clientId", operation, mutation, event, "entityType", "entityId",
-              "citizenId", outcome::text as outcome, changes, purpose, "caseRef", "requestId", "clientIp", hash, "sealId"
+    db.query<EntryRow>(
+      `select seq::text as seq, to_char(at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as at, actor, role,
+              "agencyCode", "clientId", operation, mutation, event, "entityType", "entityId", "citizenId",
+              outcome::text as outcome, changes, purpose, "caseRef", "requestId", "clientIp", hash, "sealId"
          from "AuditEntry" where "AuditEntry".seq > $1::bigint order by "AuditEntry".seq limit ${PAGE}`,
       [after],
     );
+  let next = page("-1");
+  for (;;) {
+    const rows = await next;
+    const last = rows[rows.length - 1]?.seq;
+    if (rows.length === PAGE && last) next = page(last);
     for (const r of rows) {
       report.entries++;
-      const expected = entryHash(key, { ...r, at: asDate(r.at), changes: asJson(r.changes) });
-      if (r.hash !== expected)
+      const expected = entryHash(key, { ...r, changes: asJson(r.changes) });
+      if (r.hash !== expected) {
         problems.push({
           order: BigInt(r.seq),
           seq: r.seq,
           reason: `entry ${r.seq} was altered (its content does not match its hash)`,
         });
+      }
       if (r.sealId === null) {
         report.unsealed++;
         continue;
       }
       report.sealed++;
       const seal = digests.get(r.sealId);
-      if (!seal)
+      if (!seal) {
         problems.push({
           order: BigInt(r.seq),
           seq: r.seq,
           reason: `entry ${r.seq} names seal ${r.sealId}, which does not exist`,
         });
-      else {
+      } else {
         seal.d.add(r.seq, r.hash);
         seal.count++;
       }
     }
     if (rows.length < PAGE) break;
-    after = rows[rows.length - 1]?.seq ?? after;
     onProgress?.(report.entries);
   }
   for (const s of seals) {
