@@ -299,9 +299,20 @@ function insertRaw(
 
 function rawAuditTx(tx: Prisma.TransactionClient, sql: string, keepHash: boolean): Prisma.TransactionClient {
   const auditEntry = { create: (args: AuditCreateArgs) => insertRaw(tx, sql, args.data, keepHash) };
+  const table = /^INSERT INTO "(\w+)"/.exec(sql)?.[1] ?? PLAIN_TABLE;
+  // writeEntry now writes its row with one tagged $executeRaw (hash last): the same row goes to the
+  // variant's table, with the variant's hash.
+  const executeRaw = (strings: TemplateStringsArray, ...values: unknown[]) => {
+    const text = strings.reduce((acc, part, i) => `${acc}${i > 0 ? `$${i}` : ""}${part}`, "");
+    if (!/insert into "AuditEntry"/i.test(text)) return tx.$executeRaw(strings, ...values);
+    const rewritten = text.replace(/"AuditEntry"/, `"${table}"`);
+    const args = keepHash ? values : [...values.slice(0, -1), NO_HASH];
+    return tx.$executeRawUnsafe(rewritten, ...args);
+  };
   return new Proxy(tx, {
     get(target, prop) {
       if (prop === "auditEntry") return auditEntry;
+      if (prop === "$executeRaw") return executeRaw;
       return Reflect.get(target, prop, target);
     },
   });
