@@ -32,6 +32,7 @@ import { sealAll } from "../src/audit/seal.ts";
 import type { VerifyReport } from "../src/audit/verify.ts";
 import { type Database, openPostgres } from "../src/db/database.ts";
 import { applyMigrations } from "../src/db/migrator.ts";
+import { Cleanup } from "./support.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const RESULTS_DIR = path.join(ROOT, "bench", "results");
@@ -108,31 +109,7 @@ function parseParams(argv: string[]): Params {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Cleanup that also runs on Ctrl-C
-
-class Cleanup {
-  private steps: (() => Promise<unknown>)[] = [];
-  private running: Promise<void> | undefined;
-  constructor() {
-    for (const signal of ["SIGINT", "SIGTERM"] as const) {
-      process.once(signal, () => {
-        log(`${signal}: cleaning up (the scratch database is dropped)`);
-        void this.run().finally(() => process.exit(130));
-      });
-    }
-  }
-  add(step: () => Promise<unknown>): void {
-    this.steps.push(step);
-  }
-  run(): Promise<void> {
-    this.running ??= (async () => {
-      for (const step of this.steps.reverse()) {
-        await step().catch((e) => log(`cleanup: ${(e as Error).message}`));
-      }
-    })();
-    return this.running;
-  }
-}
+// The scratch database (cleanup on Ctrl-C is support.ts's Cleanup)
 
 async function admin(adminUrl: string, sql: string): Promise<void> {
   const client = new pg.Client({ connectionString: adminUrl });

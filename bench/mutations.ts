@@ -52,6 +52,7 @@ import { loadPolicy } from "../src/policy/load.ts";
 import { schema } from "../src/schema/index.ts";
 import { createLogger } from "../src/server/log.ts";
 import { createGateway } from "../src/server/yoga.ts";
+import { Cleanup } from "./support.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const RESULTS_DIR = path.join(ROOT, "bench", "results");
@@ -214,32 +215,7 @@ function startPerTickSealer(prisma: PrismaClient, key: string, intervalMs: numbe
 }
 
 // ---------------------------------------------------------------------------------------------
-// Cleanup that also runs on Ctrl-C
-
-class Cleanup {
-  private steps: (() => Promise<unknown>)[] = [];
-  private running: Promise<void> | undefined;
-  constructor() {
-    for (const signal of ["SIGINT", "SIGTERM"] as const) {
-      process.once(signal, () => {
-        log(`${signal}: cleaning up (the scratch database is dropped)`);
-        void this.run().finally(() => process.exit(130));
-      });
-    }
-  }
-  /** Steps run in reverse order of adding, each even if an earlier one failed. */
-  add(step: () => Promise<unknown>): void {
-    this.steps.push(step);
-  }
-  run(): Promise<void> {
-    this.running ??= (async () => {
-      for (const step of this.steps.reverse()) {
-        await step().catch((e) => log(`cleanup: ${(e as Error).message}`));
-      }
-    })();
-    return this.running;
-  }
-}
+// The scratch database (cleanup on Ctrl-C is support.ts's Cleanup)
 
 async function admin(adminUrl: string, sql: string): Promise<void> {
   const client = new pg.Client({ connectionString: adminUrl });
