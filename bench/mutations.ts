@@ -37,14 +37,11 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { Worker } from "node:worker_threads";
 import pg from "pg";
 import { seed } from "../prisma/seed.ts";
 import { type EntryContent, entryHash, sealDigest, ZERO_HASH } from "../src/audit/hash.ts";
 import { sealAll, sealPending, startSealer } from "../src/audit/seal.ts";
 import { type VerifyReport, verifyAudit } from "../src/audit/verify.ts";
-import { issueDevToken } from "../src/auth/dev-token.ts";
-import { loadConfig } from "../src/config.ts";
 import { type Database, openPostgres } from "../src/db/database.ts";
 import { applyMigrations } from "../src/db/migrator.ts";
 import type { Prisma, PrismaClient } from "../src/generated/prisma/client.ts";
@@ -52,7 +49,7 @@ import { loadPolicy } from "../src/policy/load.ts";
 import { schema } from "../src/schema/index.ts";
 import { createLogger } from "../src/server/log.ts";
 import { createGateway } from "../src/server/yoga.ts";
-import { Cleanup } from "./support.ts";
+import { benchConfig, Cleanup, LoadClient, type SliceResult } from "./support.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const RESULTS_DIR = path.join(ROOT, "bench", "results");
@@ -354,81 +351,6 @@ async function checkTrail(db: Database, key: string) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Load generator: a worker thread, so that the client's own work (fetch, reading responses) does not
-// run on the event loop the two servers share. Plain JS, because it is evaluated as a string.
-
-const LOAD_WORKER = `
-const { parentPort } = require("node:worker_threads");
-const { performance } = require("node:perf_hooks");
-parentPort.on("message", async (job) => {
-  const { url, headers, bodies, concurrency, durationMs, offset } = job;
-  let next = offset, count = 0, errors = 0, firstError = null;
-  const latencies = [];
-  const start = performance.now();
-  const deadline = start + durationMs;
-  async function loop() {
-    while (performance.now() < deadline) {
-      const body = bodies[next++ % bodies.length];
-      const t0 = performance.now();
-      try {
-        const res = await fetch(url, { method: "POST", headers, body });
-        const text = await res.text();
-        const dt = performance.now() - t0;
-        if (res.status !== 200 || text.includes('"errors"') || !text.includes('"recordService":{"id"')) {
-          errors++;
-          if (firstError === null) firstError = res.status + " " + text.slice(0, 500);
-        } else {
-          count++;
-          latencies.push(dt);
-        }
-      } catch (error) {
-        errors++;
-        if (firstError === null) firstError = String(error && error.stack || error);
-      }
-    }
-  }
-  await Promise.all(Array.from({ length: concurrency }, loop));
-  const elapsedMs = performance.now() - start;
-  const lat = Float64Array.from(latencies);
-  parentPort.postMessage({ count, errors, firstError, elapsedMs, next, latencies: lat }, [lat.buffer]);
-});
-`;
-
-interface SliceResult {
-  count: number;
-  errors: number;
-  firstError: string | null;
-  elapsedMs: number;
-  next: number;
-  latencies: Float64Array;
-}
-
-class LoadClient {
-  private worker = new Worker(LOAD_WORKER, { eval: true });
-  run(job: {
-    url: string;
-    headers: Record<string, string>;
-    bodies: string[];
-    concurrency: number;
-    durationMs: number;
-    offset: number;
-  }): Promise<SliceResult> {
-    return new Promise((resolve, reject) => {
-      const onError = (error: Error) => reject(error);
-      this.worker.once("error", onError);
-      this.worker.once("message", (result: SliceResult) => {
-        this.worker.off("error", onError);
-        resolve(result);
-      });
-      this.worker.postMessage(job);
-    });
-  }
-  close(): Promise<number> {
-    return this.worker.terminate();
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
 // HTTP helpers
 
 function listen(handler: Parameters<typeof createServer>[1]): Promise<{ server: Server; url: string }> {
@@ -575,19 +497,7 @@ async function main(): Promise<void> {
     if (citizenIds.length < 20) fail(`only ${citizenIds.length} citizens in region ${TOKEN_CLAIMS.region}`);
 
     // -- configuration, token, gateways ---------------------------------------------------------
-    const config = loadConfig({
-      NODE_ENV: "production",
-      LOG_LEVEL: "silent",
-      POLICY_DIR: path.join(ROOT, "policies"),
-      JWT_SECRET: randomBytes(32).toString("hex"),
-      AUDIT_HMAC_KEY: randomBytes(32).toString("hex"),
-    });
-    const token = await issueDevToken({ ...config, env: "development" }, { ...TOKEN_CLAIMS, ttl: "2h" });
-    const headers = {
-      "content-type": "application/json",
-      accept: "application/graphql-response+json, application/json",
-      authorization: `Bearer ${token}`,
-    };
+    const { config, headers } = await benchConfig(TOKEN_CLAIMS);
     const policy = loadPolicy(config.policyDir, schema);
     const silent = createLogger("silent");
     const plainDb = rawAuditDatabase(db, PLAIN_TABLE, false);
@@ -735,6 +645,7 @@ async function main(): Promise<void> {
         concurrency,
         durationMs: seconds * 1000,
         offset,
+        mustContain: '"recordService":{"id"',
       });
       const loop = performance.eventLoopUtilization(elu);
       const cpuUsed = process.cpuUsage(cpu);

@@ -12,7 +12,6 @@ import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { isDeepStrictEqual, parseArgs } from "node:util";
-import { Worker } from "node:worker_threads";
 import pg from "pg";
 import { loadPolicy } from "../src/policy/load.ts";
 import { schema } from "../src/schema/index.ts";
@@ -27,6 +26,7 @@ import {
   DEFAULT_ADMIN_URL,
   fail,
   type GraphQLBody,
+  LoadClient,
   log,
   MB,
   machineInfo,
@@ -40,6 +40,7 @@ import {
   RESULTS_DIR,
   requestBodies,
   round,
+  type SliceResult,
   scratchDatabase,
   sourceState,
   TOKEN_CLAIMS,
@@ -197,83 +198,6 @@ function createSqlServer(pool: pg.Pool, scope: { region: string; agency: string 
       res.end(JSON.stringify({ errors: [{ message: (error as Error).message }] }));
     }
   };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Load generator: a worker thread, so that the client's own work (fetch, reading responses) does not
-// run on the event loop the three servers share. Plain JS, because it is evaluated as a string.
-
-const LOAD_WORKER = `
-const { parentPort } = require("node:worker_threads");
-const { performance } = require("node:perf_hooks");
-parentPort.on("message", async (job) => {
-  const { url, headers, bodies, concurrency, durationMs, offset } = job;
-  let next = offset, count = 0, errors = 0, bytes = 0, firstError = null;
-  const latencies = [];
-  const start = performance.now();
-  const deadline = start + durationMs;
-  async function loop() {
-    while (performance.now() < deadline) {
-      const body = bodies[next++ % bodies.length];
-      const t0 = performance.now();
-      try {
-        const res = await fetch(url, { method: "POST", headers, body });
-        const text = await res.text();
-        const dt = performance.now() - t0;
-        if (res.status !== 200 || text.includes('"errors"')) {
-          errors++;
-          if (firstError === null) firstError = res.status + " " + text.slice(0, 500);
-        } else {
-          count++;
-          bytes += Buffer.byteLength(text);
-          latencies.push(dt);
-        }
-      } catch (error) {
-        errors++;
-        if (firstError === null) firstError = String(error && error.stack || error);
-      }
-    }
-  }
-  await Promise.all(Array.from({ length: concurrency }, loop));
-  const elapsedMs = performance.now() - start;
-  const lat = Float64Array.from(latencies);
-  parentPort.postMessage({ count, errors, bytes, firstError, elapsedMs, next, latencies: lat }, [lat.buffer]);
-});
-`;
-
-interface SliceResult {
-  count: number;
-  errors: number;
-  bytes: number;
-  firstError: string | null;
-  elapsedMs: number;
-  next: number;
-  latencies: Float64Array;
-}
-
-class LoadClient {
-  private worker = new Worker(LOAD_WORKER, { eval: true });
-  run(job: {
-    url: string;
-    headers: Record<string, string>;
-    bodies: string[];
-    concurrency: number;
-    durationMs: number;
-    offset: number;
-  }): Promise<SliceResult> {
-    return new Promise((resolve, reject) => {
-      const onError = (error: Error) => reject(error);
-      this.worker.once("error", onError);
-      this.worker.once("message", (result: SliceResult) => {
-        this.worker.off("error", onError);
-        resolve(result);
-      });
-      this.worker.postMessage(job);
-    });
-  }
-  close(): Promise<number> {
-    return this.worker.terminate();
-  }
 }
 
 // ---------------------------------------------------------------------------------------------

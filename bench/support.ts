@@ -1,5 +1,6 @@
 // What the read benchmark and its profile share: the scratch database, the token, the two queries,
 // the response checks and a few formatting helpers. Nothing here is timed.
+
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
@@ -8,6 +9,7 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { isDeepStrictEqual } from "node:util";
+import { Worker } from "node:worker_threads";
 import pg from "pg";
 import { type SeedSummary, seed } from "../prisma/seed.ts";
 import { issueDevToken } from "../src/auth/dev-token.ts";
@@ -188,7 +190,9 @@ export async function scratchDatabase(
 // Configuration and token
 
 /** Production settings (no GraphiQL, a random key), and a token signed with that key. */
-export async function benchConfig(): Promise<{ config: Config; token: string; headers: Record<string, string> }> {
+export async function benchConfig(
+  claims: { role: string; region: string; agency: string } = TOKEN_CLAIMS,
+): Promise<{ config: Config; token: string; headers: Record<string, string> }> {
   const config = loadConfig({
     NODE_ENV: "production",
     LOG_LEVEL: "silent",
@@ -197,7 +201,7 @@ export async function benchConfig(): Promise<{ config: Config; token: string; he
     AUDIT_HMAC_KEY: randomBytes(32).toString("hex"),
   });
   // `issueDevToken` refuses production configs; a development copy signs with the same key.
-  const token = await issueDevToken({ ...config, env: "development" }, { ...TOKEN_CLAIMS, ttl: "2h" });
+  const token = await issueDevToken({ ...config, env: "development" }, { ...claims, ttl: "2h" });
   const headers = {
     "content-type": "application/json",
     accept: "application/graphql-response+json, application/json",
@@ -306,4 +310,83 @@ export function median(values: number[]): number {
     [...values].sort((x, y) => x - y),
     50,
   );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Load generator: a worker thread, so that the client's own work (fetch, reading responses) does not
+// run on the event loop the three servers share. Plain JS, because it is evaluated as a string.
+
+const LOAD_WORKER = `
+const { parentPort } = require("node:worker_threads");
+const { performance } = require("node:perf_hooks");
+parentPort.on("message", async (job) => {
+  const { url, headers, bodies, concurrency, durationMs, offset, mustContain } = job;
+  let next = offset, count = 0, errors = 0, bytes = 0, firstError = null;
+  const latencies = [];
+  const start = performance.now();
+  const deadline = start + durationMs;
+  async function loop() {
+    while (performance.now() < deadline) {
+      const body = bodies[next++ % bodies.length];
+      const t0 = performance.now();
+      try {
+        const res = await fetch(url, { method: "POST", headers, body });
+        const text = await res.text();
+        const dt = performance.now() - t0;
+        if (res.status !== 200 || text.includes('"errors"') || (mustContain && !text.includes(mustContain))) {
+          errors++;
+          if (firstError === null) firstError = res.status + " " + text.slice(0, 500);
+        } else {
+          count++;
+          bytes += Buffer.byteLength(text);
+          latencies.push(dt);
+        }
+      } catch (error) {
+        errors++;
+        if (firstError === null) firstError = String(error && error.stack || error);
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: concurrency }, loop));
+  const elapsedMs = performance.now() - start;
+  const lat = Float64Array.from(latencies);
+  parentPort.postMessage({ count, errors, bytes, firstError, elapsedMs, next, latencies: lat }, [lat.buffer]);
+});
+`;
+
+export interface SliceResult {
+  count: number;
+  errors: number;
+  bytes: number;
+  firstError: string | null;
+  elapsedMs: number;
+  next: number;
+  latencies: Float64Array;
+}
+
+export class LoadClient {
+  private worker = new Worker(LOAD_WORKER, { eval: true });
+  run(job: {
+    url: string;
+    headers: Record<string, string>;
+    bodies: string[];
+    concurrency: number;
+    durationMs: number;
+    offset: number;
+    /** A response counts as a success only if it contains this text (besides status 200, no errors). */
+    mustContain?: string;
+  }): Promise<SliceResult> {
+    return new Promise((resolve, reject) => {
+      const onError = (error: Error) => reject(error);
+      this.worker.once("error", onError);
+      this.worker.once("message", (result: SliceResult) => {
+        this.worker.off("error", onError);
+        resolve(result);
+      });
+      this.worker.postMessage(job);
+    });
+  }
+  close(): Promise<number> {
+    return this.worker.terminate();
+  }
 }
