@@ -14,6 +14,7 @@ import type { Database } from "../../src/db/database.ts";
 import { buildFamilyCardNumber, buildNik } from "../../src/domain/nik.ts";
 import { loadPolicy } from "../../src/policy/load.ts";
 import { schema } from "../../src/schema/index.ts";
+import type { AuditRow } from "../support/audit.ts";
 import { databaseKinds, openTestDatabase } from "../support/db.ts";
 import { type GraphQLResponse, type TestGateway, testConfig, testGateway } from "../support/gateway.ts";
 
@@ -23,29 +24,6 @@ const HMAC = /^hmac:[0-9a-f]{32}$/;
 const policy = loadPolicy(testConfig.policyDir, schema);
 
 type Json = Record<string, unknown>;
-
-interface AuditRow {
-  seq: string;
-  at: Date | string;
-  actor: string;
-  role: string;
-  agencyCode: string | null;
-  clientId: string | null;
-  operation: string | null;
-  mutation: string;
-  event: string;
-  entityType: string | null;
-  entityId: string | null;
-  citizenId: string | null;
-  outcome: string;
-  changes: Json | null;
-  purpose: string | null;
-  caseRef: string | null;
-  requestId: string;
-  clientIp: string | null;
-  hash: string;
-  sealId: number | null;
-}
 
 const REGISTER = `mutation RegisterCitizen($input: RegisterCitizenInput!) { registerCitizen(input: $input) { id version } }`;
 const CHANGE_ADDRESS = `mutation ChangeCitizenAddress($input: ChangeCitizenAddressInput!) {

@@ -8,6 +8,7 @@ import { seed } from "../../prisma/seed.ts";
 import type { Database } from "../../src/db/database.ts";
 import { buildFamilyCardNumber, buildNik } from "../../src/domain/nik.ts";
 import { OFFICERS, type OfficerName, tokenFor } from "../fixtures/officers.ts";
+import type { AuditRow } from "../support/audit.ts";
 import { databaseKinds, openTestDatabase } from "../support/db.ts";
 import { type GraphQLResponse, type TestGateway, testGateway } from "../support/gateway.ts";
 
@@ -67,27 +68,6 @@ const M = {
 
 type MutationName = keyof typeof M;
 type Json = Record<string, unknown>;
-
-interface AuditRow {
-  seq: string;
-  at: Date | string;
-  actor: string;
-  role: string;
-  agencyCode: string | null;
-  clientId: string | null;
-  operation: string | null;
-  mutation: string;
-  event: string;
-  entityType: string | null;
-  entityId: string | null;
-  citizenId: string | null;
-  outcome: string;
-  changes: Json | null;
-  purpose: string | null;
-  caseRef: string | null;
-  requestId: string;
-  clientIp: string | null;
-}
 
 interface Refusal {
   code: string;
