@@ -199,6 +199,9 @@ The policy directory is POLICY_DIR (default ./policies).`,
   },
 };
 
+/** audit verify prints a progress line each time it has checked this many more entries. */
+const PROGRESS_EVERY = 100_000;
+
 export const auditCommand: Command = {
   summary: "verify the tamper-evident audit trail (verify), or seal pending entries now (seal)",
   help: `
@@ -223,9 +226,20 @@ The key is AUDIT_HMAC_KEY; the database is DATABASE_URL or PGlite in DATA_DIR.`,
         console.log(`Sealed ${sealed} pending entries.`);
         if (action === "seal") return 0;
       }
-      const { verifyAudit } = await import("../audit/verify.ts");
+      const { defaultVerifyWorkers, verifyAudit } = await import("../audit/verify.ts");
       const started = Date.now();
-      const report = await verifyAudit(db, config.auditKey, (n) => process.stderr.write(`checked ${n} entries...\n`));
+      let shown = 0;
+      const report = await verifyAudit(db, config.auditKey, {
+        onProgress: (n) => {
+          if (Math.floor(n / PROGRESS_EVERY) > Math.floor(shown / PROGRESS_EVERY))
+            process.stderr.write(`checked ${n} entries...\n`);
+          shown = n;
+        },
+        // On PostgreSQL the entries are checked in worker threads on their own connections.
+        ...(config.database.kind === "postgres" && {
+          parallel: { url: config.database.url, workers: defaultVerifyWorkers() },
+        }),
+      });
       const seconds = ((Date.now() - started) / 1000).toFixed(1);
       const summary = `${report.entries} entries (${report.sealed} sealed, ${report.unsealed} not yet sealed), ${report.seals} seals, ${seconds} s`;
       if (report.intact) {

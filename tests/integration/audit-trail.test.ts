@@ -9,12 +9,12 @@ import { seed } from "../../prisma/seed.ts";
 import { EVENTS } from "../../src/audit/events.ts";
 import { entryHash, keyedValueHash } from "../../src/audit/hash.ts";
 import { sealAll, sealPending } from "../../src/audit/seal.ts";
-import { verifyAudit } from "../../src/audit/verify.ts";
+import type { VerifyReport } from "../../src/audit/verify.ts";
 import type { Database } from "../../src/db/database.ts";
 import { buildFamilyCardNumber, buildNik } from "../../src/domain/nik.ts";
 import { loadPolicy } from "../../src/policy/load.ts";
 import { schema } from "../../src/schema/index.ts";
-import type { AuditRow } from "../support/audit.ts";
+import { type AuditRow, verifyEveryWay } from "../support/audit.ts";
 import { databaseKinds, openTestDatabase } from "../support/db.ts";
 import { type GraphQLResponse, type TestGateway, testConfig, testGateway } from "../support/gateway.ts";
 
@@ -786,7 +786,7 @@ describe.each(databaseKinds())("audit trail on %s", (kind) => {
           [s[3], s[5]],
           [s[6], s[6]],
         ]);
-        const report = await verifyAudit(fresh, KEY);
+        const report = await verifyEveryWay(fresh, KEY);
         expect(report).toEqual({ intact: true, entries: 9, sealed: 7, unsealed: 2, seals: 3 });
         return { db: fresh, s, seals };
       } catch (error) {
@@ -808,12 +808,12 @@ describe.each(databaseKinds())("audit trail on %s", (kind) => {
 
     async function tampered(
       tamper: (t: Trail) => Array<[string, unknown[]?]>,
-      check: (report: Awaited<ReturnType<typeof verifyAudit>>, t: Trail) => void,
+      check: (report: VerifyReport, t: Trail) => void,
     ): Promise<void> {
       const t = await trail();
       try {
         await asSuperuser(t.db, tamper(t));
-        const report = await verifyAudit(t.db, KEY);
+        const report = await verifyEveryWay(t.db, KEY);
         expect(report.intact, JSON.stringify(report)).toBe(false);
         check(report, t);
       } finally {
@@ -841,7 +841,7 @@ describe.each(databaseKinds())("audit trail on %s", (kind) => {
           `SELECT min("seq")::text AS first, max("seq")::text AS last FROM "AuditEntry"`,
         );
         expect(range).toEqual({ first: "1", last: "12" });
-        const report = await verifyAudit(fresh, KEY);
+        const report = await verifyEveryWay(fresh, KEY);
         expect(report, JSON.stringify(report)).toEqual({
           intact: true,
           entries: 12,
@@ -865,7 +865,7 @@ describe.each(databaseKinds())("audit trail on %s", (kind) => {
         await expect(t.db.query(`DELETE FROM "AuditSeal" WHERE "id" = $1`, [t.seals[2]?.id])).rejects.toMatchObject({
           code: "23514",
         });
-        expect((await verifyAudit(t.db, KEY)).intact).toBe(true);
+        expect((await verifyEveryWay(t.db, KEY)).intact).toBe(true);
       } finally {
         await t.db.close();
       }

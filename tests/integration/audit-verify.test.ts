@@ -2,10 +2,12 @@
 // the text of seq, 1, 10, 2, and called an intact trail broken as soon as a seal spanned 9 → 10).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seed } from "../../prisma/seed.ts";
+import { type EntryContent, entryHash } from "../../src/audit/hash.ts";
 import { sealAll } from "../../src/audit/seal.ts";
-import { verifyAudit } from "../../src/audit/verify.ts";
+import { checkPart, verifyAudit } from "../../src/audit/verify.ts";
 import type { Database } from "../../src/db/database.ts";
 import { tokenFor } from "../fixtures/officers.ts";
+import { verifyEveryWay } from "../support/audit.ts";
 import { databaseKinds, openTestDatabase } from "../support/db.ts";
 import { type TestGateway, testConfig, testGateway } from "../support/gateway.ts";
 
@@ -41,7 +43,111 @@ describe.each(databaseKinds())("audit verify on %s", (kind) => {
     expect(await sealAll(db.prisma, testConfig.auditKey)).toBe(5);
     await services(20);
     expect(await sealAll(db.prisma, testConfig.auditKey)).toBe(20);
-    const report = await verifyAudit(db, testConfig.auditKey);
+    const report = await verifyEveryWay(db, testConfig.auditKey);
     expect(report).toMatchObject({ intact: true, entries: 25, sealed: 25, unsealed: 0, seals: 2 });
+  });
+
+  it("counts entries sealed after it read the seals as unsealed, not as broken (verify beside live sealers)", async () => {
+    // The state the previous test left: 5 entries in the first seal, 20 in the second. As if the
+    // second seal had been made just after verify read the seals:
+    const [first] = await db.query<{ id: number }>(`select min(id)::int as id from "AuditSeal"`);
+    const seen = { ids: [first?.id ?? 0], newest: first?.id ?? 0 };
+    const members: number[] = [];
+    const part = await checkPart(db.queryRows, testConfig.auditKey, seen, { after: "-1", upTo: null }, (_, __, n) => {
+      members.push(n);
+    });
+    expect(part).toEqual({ entries: 25, sealed: 5, unsealed: 20 });
+    expect(members.reduce((a, b) => a + b, 0)).toBe(5);
+  });
+
+  it("has PostgreSQL write strings and null as JSON exactly as JSON.stringify does (verify relies on it)", async () => {
+    const samples = [
+      ...Array.from({ length: 127 }, (_, i) => String.fromCharCode(i + 1)), // every ASCII character but NUL
+      ...["ä", "中", "😀", "\u2028", "\u2029", "\ufeff", "\uffff", 'a"b\\c/d', "ẞ\u0301"],
+    ];
+    const params = samples.map((_, i) => `$${i + 1}::text`).join(", ");
+    const [row] = await db.query<{ json: string }>(
+      `select array_to_json(array[${params}, null])::text as json`,
+      samples,
+    );
+    expect(row?.json).toBe(JSON.stringify([...samples, null]));
+  });
+
+  it("checks entries whose text holds quotes, backslashes, control characters and non-ASCII, and names an edit", async () => {
+    const fresh = await openTestDatabase(kind);
+    try {
+      const odd = ['q"uote', "back\\slash", "tab\tnew\nline", "\u0001\u001f\u007f", "ä中😀\u2028"];
+      const content: EntryContent = {
+        at: new Date("2026-01-02T03:04:05.678Z"),
+        actor: odd.join("|"),
+        role: "registry_officer",
+        agencyCode: odd[0] ?? null,
+        clientId: odd[1] ?? null,
+        operation: odd[2] ?? null,
+        mutation: "recordService",
+        event: "SERVICE_RECORDED",
+        entityType: odd[3] ?? null,
+        entityId: odd[4] ?? null,
+        citizenId: null,
+        outcome: "SUCCESS",
+        changes: { ä: { before: null, after: odd[2] }, "10": { before: 1, after: 2 }, "2": [odd[3], { z: 1, a: 2 }] },
+        purpose: odd[4] ?? null,
+        caseRef: odd[3] ?? null,
+        requestId: odd[2] ?? "",
+        clientIp: null,
+      };
+      const c = content;
+      await fresh.query(
+        `insert into "AuditEntry" (at, actor, role, "agencyCode", "clientId", operation, mutation, event, "entityType",
+           "entityId", "citizenId", outcome, changes, purpose, "caseRef", "requestId", "clientIp", hash)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::"AuditOutcome", $13::jsonb, $14, $15, $16, $17, $18)`,
+        [
+          c.at,
+          c.actor,
+          c.role,
+          c.agencyCode,
+          c.clientId,
+          c.operation,
+          c.mutation,
+          c.event,
+          c.entityType,
+          c.entityId,
+          c.citizenId,
+          c.outcome,
+          JSON.stringify(c.changes),
+          c.purpose,
+          c.caseRef,
+          c.requestId,
+          c.clientIp,
+          entryHash(testConfig.auditKey, content),
+        ],
+      );
+      expect(await verifyEveryWay(fresh, testConfig.auditKey)).toEqual({
+        intact: true,
+        entries: 1,
+        sealed: 0,
+        unsealed: 1,
+        seals: 0,
+      });
+      expect(await sealAll(fresh.prisma, testConfig.auditKey)).toBe(1);
+      expect(await verifyEveryWay(fresh, testConfig.auditKey)).toMatchObject({ intact: true, sealed: 1 });
+
+      // One character of the actor changed, by a superuser with the append-only trigger off.
+      await fresh.query(`ALTER TABLE "AuditEntry" DISABLE TRIGGER USER`);
+      await fresh.query(`UPDATE "AuditEntry" SET actor = replace(actor, 'ä', 'a')`);
+      await fresh.query(`ALTER TABLE "AuditEntry" ENABLE TRIGGER USER`);
+      const report = await verifyEveryWay(fresh, testConfig.auditKey);
+      expect(report.intact).toBe(false);
+      expect(report.firstProblem?.reason).toMatch(/^entry \d+ was altered/);
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it.runIf(kind === "postgres")("stops every worker and says why when one cannot read its part", async () => {
+    const url = (db as Database & { url: string }).url.replace(/\/[^/]*$/, "/gerbang_no_such_database");
+    await expect(verifyAudit(db, testConfig.auditKey, { parallel: { url, workers: 2 } })).rejects.toThrow(
+      /^audit verify worker: .*"gerbang_no_such_database" does not exist/,
+    );
   });
 });
