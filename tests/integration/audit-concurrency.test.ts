@@ -18,11 +18,11 @@ import { seed } from "../../prisma/seed.ts";
 import { type MutationName, SENSITIVE_COLUMNS } from "../../src/audit/events.ts";
 import { keyedValueHash } from "../../src/audit/hash.ts";
 import { sealAll } from "../../src/audit/seal.ts";
-import { verifyAudit } from "../../src/audit/verify.ts";
 import { issueDevToken } from "../../src/auth/dev-token.ts";
 import { loadConfig, testDatabaseUrl } from "../../src/config.ts";
 import { type Database, openPostgres } from "../../src/db/database.ts";
 import { applyMigrations } from "../../src/db/migrator.ts";
+import { verifyEveryWay } from "../support/audit.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 /** Shared by the servers (AUDIT_HMAC_KEY) and verify here. */
@@ -735,7 +735,8 @@ describe.skipIf(!testDatabaseUrl())("audit trail under concurrent load on two ga
     const sealWait = await waitForSealers();
     const sealedByUs = await sealAll(d.prisma, AUDIT_KEY);
     const verifyStarted = Date.now();
-    const report = await verifyAudit(d, AUDIT_KEY);
+    // On one thread and with worker threads, as `gerbang audit verify` runs it on PostgreSQL.
+    const report = await verifyEveryWay({ ...d, url: dbUrl } as Database, AUDIT_KEY);
     const verifyMs = Date.now() - verifyStarted;
     const [{ n: total } = { n: -1 }] = await d.query<{ n: number }>(`select count(*)::int as n from "AuditEntry"`);
 
