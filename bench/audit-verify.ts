@@ -28,7 +28,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import pg from "pg";
 import { EVENTS, type MutationName } from "../src/audit/events.ts";
-import { type EntryContent, entryHash, keyedValueHash } from "../src/audit/hash.ts";
+import { ENTRY_FIELDS, type EntryContent, entryHash, keyedValueHash } from "../src/audit/hash.ts";
 import { sealAll } from "../src/audit/seal.ts";
 import { defaultVerifyWorkers, type VerifyReport } from "../src/audit/verify.ts";
 import { type Database, openPostgres } from "../src/db/database.ts";
@@ -230,26 +230,7 @@ function makeEntry(i: number, r: () => number, start: number, stepMs: number): E
   };
 }
 
-const COLUMNS = [
-  "at",
-  "actor",
-  "role",
-  "agencyCode",
-  "clientId",
-  "operation",
-  "mutation",
-  "event",
-  "entityType",
-  "entityId",
-  "citizenId",
-  "outcome",
-  "changes",
-  "purpose",
-  "caseRef",
-  "requestId",
-  "clientIp",
-  "hash",
-] as const;
+const COLUMNS = [...ENTRY_FIELDS, "hash"] as const;
 const COLUMN_LIST = COLUMNS.map((c) => `"${c}"`).join(", ");
 const INSERT_SQL = `INSERT INTO "AuditEntry" (${COLUMN_LIST})
   SELECT ${COLUMN_LIST} FROM json_populate_recordset(NULL::"AuditEntry", $1::json)`;

@@ -39,7 +39,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import pg from "pg";
 import { seed } from "../prisma/seed.ts";
-import { type EntryContent, entryHash, sealDigest, ZERO_HASH } from "../src/audit/hash.ts";
+import { ENTRY_FIELDS, type EntryContent, entryHash, sealDigest, ZERO_HASH } from "../src/audit/hash.ts";
 import { sealAll, sealPending, startSealer } from "../src/audit/seal.ts";
 import { type VerifyReport, verifyAudit } from "../src/audit/verify.ts";
 import { type Database, openPostgres } from "../src/db/database.ts";
@@ -230,25 +230,7 @@ async function admin(adminUrl: string, sql: string): Promise<void> {
 
 type AuditCreateArgs = { data: Record<string, unknown> };
 
-const PLAIN_COLUMNS = [
-  "at",
-  "actor",
-  "role",
-  "agencyCode",
-  "clientId",
-  "operation",
-  "mutation",
-  "event",
-  "entityType",
-  "entityId",
-  "citizenId",
-  "outcome",
-  "changes",
-  "purpose",
-  "caseRef",
-  "requestId",
-  "clientIp",
-] as const;
+const PLAIN_COLUMNS = ENTRY_FIELDS;
 const rawInsert = (table: string) => `INSERT INTO "${table}" (${PLAIN_COLUMNS.map((c) => `"${c}"`).join(", ")}, "hash")
   VALUES (${PLAIN_COLUMNS.map((c, i) => `$${i + 1}${c === "outcome" ? '::"AuditOutcome"' : c === "changes" ? "::jsonb" : ""}`).join(", ")}, $${PLAIN_COLUMNS.length + 1})`;
 

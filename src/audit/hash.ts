@@ -110,6 +110,9 @@ export const TAIL_FIELDS = ["purpose", "caseRef", "requestId", "clientIp"] as co
   keyof EntryContent
 >;
 
+/** Every hashed field, in hash order: the columns an entry is written with, but for its hash. */
+export const ENTRY_FIELDS = [...HEAD_FIELDS, "changes", ...TAIL_FIELDS] as const;
+
 /** HMAC over the canonical JSON array of the content. */
 export function entryHash(key: string, e: EntryContent): string {
   const at = typeof e.at === "string" ? e.at : e.at.toISOString();
