@@ -18,7 +18,7 @@
 //    transaction) and runs `verifyAudit` again: does its report name that entry?
 // 5. With --compare-module PATH: the same two verifications with another module's `verifyAudit` (a
 //    candidate change, kept outside src/ until it is measured), over the same trail.
-import { type ChildProcess, execFileSync, fork } from "node:child_process";
+import { type ChildProcess, fork } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
@@ -33,26 +33,28 @@ import { sealAll } from "../src/audit/seal.ts";
 import { defaultVerifyWorkers, type VerifyReport } from "../src/audit/verify.ts";
 import { type Database, openPostgres } from "../src/db/database.ts";
 import { applyMigrations } from "../src/db/migrator.ts";
-import { Cleanup } from "./support.ts";
+import {
+  admin,
+  BenchAbort,
+  Cleanup,
+  DEFAULT_ADMIN_URL,
+  fail,
+  logger,
+  MB,
+  RESULTS_DIR,
+  ROOT,
+  round,
+  sourceState,
+  timestamp,
+  writeAtomic,
+} from "./support.ts";
 
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const RESULTS_DIR = path.join(ROOT, "bench", "results");
 const VERIFY_SOURCE = path.join(ROOT, "src", "audit", "verify.ts");
-const DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres";
-const MB = 1024 * 1024;
 /** A fixed key, so that a run can be repeated entry for entry. */
 const AUDIT_KEY = "gerbang-bench-audit-verify-fixed-key-0000000000";
 const TARGET_SECONDS_PER_MILLION = 30;
 
-const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
-const log = (msg: string) => process.stderr.write(`[bench:audit-verify] ${msg}\n`);
-
-class BenchAbort extends Error {
-  override name = "BenchAbort";
-}
-function fail(message: string): never {
-  throw new BenchAbort(message);
-}
+const log = logger("bench:audit-verify");
 
 // ---------------------------------------------------------------------------------------------
 // Parameters
@@ -117,19 +119,6 @@ function parseParams(argv: string[]): Params {
     write: !values["no-write"],
     keepDatabase: values["keep-database"],
   };
-}
-
-// ---------------------------------------------------------------------------------------------
-// The scratch database (cleanup on Ctrl-C is support.ts's Cleanup)
-
-async function admin(adminUrl: string, sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -342,7 +331,7 @@ async function childMain(): Promise<void> {
     onProgress: (n) => {
       if (n - reported < 200_000) return;
       reported = n;
-      process.stderr.write(`[bench:audit-verify]   ... ${n.toLocaleString("en")} entries\n`);
+      log(`  ... ${n.toLocaleString("en")} entries`);
     },
     ...(job.workers > 0 && { parallel: { url: job.url, workers: job.workers } }),
   });
@@ -420,33 +409,6 @@ function runChild(job: ChildJob): Promise<ChildResult> {
       else reject(new Error(`the verify child exited with ${code} and no result`));
     });
   });
-}
-
-// ---------------------------------------------------------------------------------------------
-// Files
-
-function timestamp(d: Date): string {
-  const p = (n: number) => String(n).padStart(2, "0");
-  return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
-}
-
-function writeAtomic(file: string, content: string): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, content);
-  fs.renameSync(tmp, file);
-}
-
-function sourceState(): { commit: string | null; changed: string[] } {
-  const git = (...args: string[]) => execFileSync("git", args, { cwd: ROOT, encoding: "utf8" }).trim();
-  try {
-    const changed = git("status", "--porcelain", "--untracked-files=all", "--", ".", ":!bench/results")
-      .split("\n")
-      .filter(Boolean);
-    return { commit: git("rev-parse", "HEAD"), changed };
-  } catch {
-    return { commit: null, changed: [] };
-  }
 }
 
 // ---------------------------------------------------------------------------------------------

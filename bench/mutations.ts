@@ -27,17 +27,11 @@
 // `--baseline prisma` (b = the gateway as built without the sealer) and `--a-insert raw` ((a) writes
 // its row and HMAC with a raw INSERT) take the cost apart further; see --help.
 
-import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import fs from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import pg from "pg";
 import { seed } from "../prisma/seed.ts";
 import { ENTRY_FIELDS, type EntryContent, entryHash, sealDigest, ZERO_HASH } from "../src/audit/hash.ts";
 import { sealAll, sealPending, startSealer } from "../src/audit/seal.ts";
@@ -49,12 +43,29 @@ import { loadPolicy } from "../src/policy/load.ts";
 import { schema } from "../src/schema/index.ts";
 import { createLogger } from "../src/server/log.ts";
 import { createGateway } from "../src/server/yoga.ts";
-import { benchConfig, Cleanup, LoadClient, type SliceResult } from "./support.ts";
-
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const RESULTS_DIR = path.join(ROOT, "bench", "results");
-const DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres";
-const MB = 1024 * 1024;
+import {
+  admin,
+  BenchAbort,
+  benchConfig,
+  Cleanup,
+  closeServer,
+  concat,
+  DEFAULT_ADMIN_URL,
+  fail,
+  LoadClient,
+  listen,
+  logger,
+  MB,
+  median,
+  percentile,
+  post,
+  RESULTS_DIR,
+  round,
+  type SliceResult,
+  sourceState,
+  timestamp,
+  writeAtomic,
+} from "./support.ts";
 
 /** The caller of every request: a front-office officer of Dukcapil Kabupaten Bogor. */
 const TOKEN_CLAIMS = { role: "front_office", region: "32.01", agency: "DUKCAPIL-3201" } as const;
@@ -67,15 +78,7 @@ const PLAIN_TABLE = "AuditEntryPlain";
 /** What (b) stores in the NOT NULL hash column: no hash is computed for it. */
 const NO_HASH = ZERO_HASH;
 
-const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
-const log = (msg: string) => process.stderr.write(`[bench:mutations] ${msg}\n`);
-
-class BenchAbort extends Error {
-  override name = "BenchAbort";
-}
-function fail(message: string): never {
-  throw new BenchAbort(message);
-}
+const log = logger("bench:mutations");
 
 // ---------------------------------------------------------------------------------------------
 // Parameters
@@ -212,19 +215,6 @@ function startPerTickSealer(prisma: PrismaClient, key: string, intervalMs: numbe
 }
 
 // ---------------------------------------------------------------------------------------------
-// The scratch database (cleanup on Ctrl-C is support.ts's Cleanup)
-
-async function admin(adminUrl: string, sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
 // Variant (b): the same gateway over a Prisma client whose transactions write a plain audit row. With
 // --a-insert raw, (a) gets the same wrapper, writing into AuditEntry with the entry's HMAC (a proposal).
 
@@ -333,87 +323,21 @@ async function checkTrail(db: Database, key: string) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// HTTP helpers
-
-function listen(handler: Parameters<typeof createServer>[1]): Promise<{ server: Server; url: string }> {
-  const server = createServer(handler);
-  // The client keeps its connections between slices; the 5 s default would close them between rounds.
-  server.keepAliveTimeout = 120_000;
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as AddressInfo;
-      resolve({ server, url: `http://127.0.0.1:${port}/graphql` });
-    });
-  });
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.closeAllConnections();
-    server.close(() => resolve());
-  });
-}
+// The answer to one recordService request
 
 interface MutationBody {
   data?: { recordService?: { id: string; serviceType: string; channel: string; outcome: string } | null } | null;
   errors?: unknown[];
 }
 
-async function post(url: string, headers: Record<string, string>, body: string): Promise<MutationBody> {
-  const res = await fetch(url, { method: "POST", headers, body });
-  const text = await res.text();
-  if (res.status !== 200) fail(`${url} answered HTTP ${res.status}: ${text.slice(0, 500)}`);
+/** post()'s check: HTTP 200, no errors, and a recorded service. */
+function parseRecorded(where: string, status: number, text: string): MutationBody {
+  if (status !== 200) fail(`${where} answered HTTP ${status}: ${text.slice(0, 500)}`);
   const parsed = JSON.parse(text) as MutationBody;
   if (parsed.errors?.length || !parsed.data?.recordService?.id) {
-    fail(`${url} answered without a recorded service: ${text.slice(0, 500)}`);
+    fail(`${where} answered without a recorded service: ${text.slice(0, 500)}`);
   }
   return parsed;
-}
-
-function percentile(sorted: ArrayLike<number>, p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[index] ?? Number.NaN;
-}
-const median = (values: number[]) =>
-  percentile(
-    [...values].sort((x, y) => x - y),
-    50,
-  );
-
-function concat(parts: Float64Array[]): Float64Array {
-  const out = new Float64Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
-function timestamp(d: Date): string {
-  const p = (n: number) => String(n).padStart(2, "0");
-  return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
-}
-
-function writeAtomic(file: string, content: string): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, content);
-  fs.renameSync(tmp, file);
-}
-
-function sourceState(): { commit: string | null; changed: string[] } {
-  const git = (...args: string[]) => execFileSync("git", args, { cwd: ROOT, encoding: "utf8" }).trim();
-  try {
-    const changed = git("status", "--porcelain", "--untracked-files=all", "--", ".", ":!bench/results")
-      .split("\n")
-      .filter(Boolean);
-    return { commit: git("rev-parse", "HEAD"), changed };
-  } catch {
-    return { commit: null, changed: [] };
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -530,7 +454,7 @@ async function main(): Promise<void> {
     const checked: Record<VariantId, Record<string, unknown>> = {} as never;
     for (const id of ["a", "b"] as const) {
       const requestId = `bench-check-${id}-${randomBytes(4).toString("hex")}`;
-      const res = await post(urls[id], { ...headers, "x-request-id": requestId }, bodies[0] as string);
+      const res = await post(urls[id], { ...headers, "x-request-id": requestId }, bodies[0] as string, parseRecorded);
       const recordId = res.data?.recordService?.id as string;
       const [service] = await db.query<{ servedBy: string }>(`SELECT "servedBy" FROM "ServiceRecord" WHERE id = $1`, [
         recordId,
@@ -571,7 +495,7 @@ async function main(): Promise<void> {
     const statements = {} as Record<VariantId, number>;
     for (const id of ["a", "b"] as const) {
       const before = db.statements.count;
-      for (let i = 0; i < STATEMENT_SAMPLES; i++) await post(urls[id], headers, bodies[i + 1] as string);
+      for (let i = 0; i < STATEMENT_SAMPLES; i++) await post(urls[id], headers, bodies[i + 1] as string, parseRecorded);
       await new Promise((r) => setImmediate(r));
       statements[id] = (db.statements.count - before) / STATEMENT_SAMPLES;
     }

@@ -6,8 +6,7 @@
 // One run, one scratch PostgreSQL database (created, migrated, seeded, always dropped), three real
 // HTTP servers on loopback ports in this process, one load generator on a worker thread. The targets
 // are interleaved in rounds so that machine noise hits them alike. See bench/README.md.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
@@ -23,10 +22,12 @@ import {
   Cleanup,
   checkClear,
   checkMasked,
+  closeServer,
+  concat,
   DEFAULT_ADMIN_URL,
   fail,
-  type GraphQLBody,
   LoadClient,
+  listen,
   log,
   MB,
   machineInfo,
@@ -34,6 +35,7 @@ import {
   nodesOf,
   parseOk,
   percentile,
+  post,
   Q1_TEXT,
   Q2_TEXT,
   type QueryId,
@@ -227,44 +229,6 @@ class RssSampler {
 }
 
 // ---------------------------------------------------------------------------------------------
-// HTTP helpers
-
-function listen(handler: Parameters<typeof createServer>[1]): Promise<{ server: Server; url: string }> {
-  const server = createServer(handler);
-  // The client keeps its connections between slices; the 5 s default would close them between rounds.
-  server.keepAliveTimeout = 120_000;
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as AddressInfo;
-      resolve({ server, url: `http://127.0.0.1:${port}/graphql` });
-    });
-  });
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.closeAllConnections();
-    server.close(() => resolve());
-  });
-}
-
-async function post(url: string, headers: Record<string, string>, body: string): Promise<GraphQLBody> {
-  const res = await fetch(url, { method: "POST", headers, body });
-  return parseOk(url, res.status, await res.text());
-}
-
-function concat(parts: Float64Array[]): Float64Array {
-  const out = new Float64Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
-// ---------------------------------------------------------------------------------------------
 // The run
 
 interface Cell {
@@ -317,16 +281,16 @@ async function main(): Promise<void> {
     };
     for (const q of ["Q1", "Q2"] as const) {
       for (const body of samples[q]) {
-        const rb = await post(urls.b, headers, body);
-        const ra = await post(urls.a, headers, body);
-        const rc = await post(urls.c, headers, body);
+        const rb = await post(urls.b, headers, body, parseOk);
+        const ra = await post(urls.a, headers, body, parseOk);
+        const rc = await post(urls.c, headers, body, parseOk);
         const clear = nodesOf(q, rb);
         checkClear(`${q} (b)`, q, clear);
         checkMasked(`${q} (a)`, nodesOf(q, ra), clear);
         if (!isDeepStrictEqual(rc, rb)) fail(`${q} (c): the SQL ceiling's JSON differs from the gateway's (b)`);
       }
     }
-    const example = nodesOf("Q2", await post(urls.a, headers, samples.Q2[0] as string))[0];
+    const example = nodesOf("Q2", await post(urls.a, headers, samples.Q2[0] as string, parseOk))[0];
     log(`responses verified (a shows e.g. nik ${example?.nik}, address "${example?.address}")`);
 
     // -- SQL statements per request ------------------------------------------------------------
@@ -337,7 +301,7 @@ async function main(): Promise<void> {
         const counter = target === "c" ? sqlCounter : db.statements;
         const before = counter.count;
         for (let i = 0; i < STATEMENT_SAMPLES; i++) {
-          await post(urls[target], headers, bodies[q][i % bodies[q].length] as string);
+          await post(urls[target], headers, bodies[q][i % bodies[q].length] as string, parseOk);
         }
         await new Promise((r) => setImmediate(r)); // in case a query event is emitted after the response
         statements[`${target}${q}`] = (counter.count - before) / STATEMENT_SAMPLES;

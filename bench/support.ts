@@ -1,9 +1,12 @@
-// What the read benchmark and its profile share: the scratch database, the token, the two queries,
-// the response checks and a few formatting helpers. Nothing here is timed.
+// What the benchmarks share: the scratch database, the token, the two read queries, the response
+// checks, HTTP servers and a few formatting helpers. One copy of each, so that a fix lands in every
+// benchmark. Nothing here is timed.
 
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
@@ -42,7 +45,9 @@ export function requestBodies(ids: string[]): Record<QueryId, string[]> {
 
 export const MB = 1024 * 1024;
 export const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
-export const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
+/** A progress line on stderr; each benchmark prefixes its own name, e.g. logger("bench:mutations"). */
+export const logger = (prefix: string) => (msg: string) => process.stderr.write(`[${prefix}] ${msg}\n`);
+export const log = logger("bench");
 
 export function machineInfo() {
   const cpus = os.cpus();
@@ -69,6 +74,7 @@ export function sourceState(): { commit: string | null; changed: string[] } {
   }
 }
 
+/** A run stopped on purpose, with a message; each benchmark's main() prints it without a stack. */
 export class BenchAbort extends Error {
   override name = "BenchAbort";
 }
@@ -123,7 +129,8 @@ export interface ScratchDatabase {
   inScopeIds: string[];
 }
 
-async function admin(adminUrl: string, sql: string): Promise<void> {
+/** Runs one statement (CREATE/DROP DATABASE) on its own connection to the admin URL. */
+export async function admin(adminUrl: string, sql: string): Promise<void> {
   const client = new pg.Client({ connectionString: adminUrl });
   await client.connect();
   try {
@@ -282,6 +289,44 @@ export function checkMasked(where: string, masked: CitizenNode[], clear: Citizen
 }
 
 // ---------------------------------------------------------------------------------------------
+// HTTP
+
+/** A server on a random loopback port; `url` is its /graphql endpoint. */
+export function listen(handler: Parameters<typeof createServer>[1]): Promise<{ server: Server; url: string }> {
+  const server = createServer(handler);
+  // The client keeps its connections between slices; the 5 s default would close them between rounds.
+  server.keepAliveTimeout = 120_000;
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as AddressInfo;
+      resolve({ server, url: `http://127.0.0.1:${port}/graphql` });
+    });
+  });
+}
+
+export function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.closeAllConnections();
+    server.close(() => resolve());
+  });
+}
+
+/**
+ * POSTs one request body and hands the answer to `check` (e.g. parseOk), which returns the parsed body
+ * or fails: each benchmark decides what a right answer is.
+ */
+export async function post<T>(
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+  check: (where: string, status: number, text: string) => T,
+): Promise<T> {
+  const res = await fetch(url, { method: "POST", headers, body });
+  return check(url, res.status, await res.text());
+}
+
+// ---------------------------------------------------------------------------------------------
 // Files and numbers
 
 export function timestamp(d: Date): string {
@@ -310,6 +355,17 @@ export function median(values: number[]): number {
     [...values].sort((x, y) => x - y),
     50,
   );
+}
+
+/** The slices' latencies as one array. */
+export function concat(parts: Float64Array[]): Float64Array {
+  const out = new Float64Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
