@@ -41,6 +41,7 @@ import {
   fail,
   logger,
   MB,
+  machineInfo,
   RESULTS_DIR,
   ROOT,
   round,
@@ -439,7 +440,7 @@ interface VerifyRun {
 async function main(): Promise<void> {
   const params = parseParams(process.argv.slice(2));
   const startedAt = new Date();
-  const loadAvgAtStart = os.loadavg().map((l) => round(l, 2));
+  const machine = machineInfo();
   const source = sourceState();
   const cleanup = new Cleanup();
   try {
@@ -613,20 +614,11 @@ async function main(): Promise<void> {
     // not "met".
     const srcRuns = runs.filter((r) => r.variant === "src" && r.workers === params.workers && !r.profileTop);
     const srcWorst = Math.max(...srcRuns.map(perMillion));
-    const cpus = os.cpus();
     const report = {
       benchmark: "audit-verify",
       startedAt: startedAt.toISOString(),
       finishedAt: new Date().toISOString(),
-      machine: {
-        cpus: cpus.length,
-        cpuModel: cpus[0]?.model.trim() ?? "unknown",
-        node: process.version,
-        platform: `${os.platform()} ${os.arch()} ${os.release()}`,
-        totalMemMb: Math.round(os.totalmem() / MB),
-        loadAvgAtStart,
-        loadAvgAtEnd: os.loadavg().map((l) => round(l, 2)),
-      },
+      machine: { ...machine, loadAvgAtEnd: os.loadavg().map((l) => round(l, 2)) },
       source,
       params: {
         entries: params.entries,

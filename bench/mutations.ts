@@ -56,6 +56,7 @@ import {
   listen,
   logger,
   MB,
+  machineInfo,
   median,
   percentile,
   post,
@@ -359,7 +360,7 @@ interface Cell {
 async function main(): Promise<void> {
   const params = parseParams(process.argv.slice(2));
   const startedAt = new Date();
-  const loadAvgAtStart = os.loadavg().map((l) => round(l, 2));
+  const machine = machineInfo();
   const source = sourceState();
   const cleanup = new Cleanup();
 
@@ -717,20 +718,11 @@ async function main(): Promise<void> {
     }
     const met = Object.values(ratios).every((r) => r.targetMet);
 
-    const cpus = os.cpus();
     const report: Report = {
       benchmark: "mutations",
       startedAt: startedAt.toISOString(),
       finishedAt: new Date().toISOString(),
-      machine: {
-        cpus: cpus.length,
-        cpuModel: cpus[0]?.model.trim() ?? "unknown",
-        node: process.version,
-        platform: `${os.platform()} ${os.arch()} ${os.release()}`,
-        totalMemMb: Math.round(os.totalmem() / MB),
-        loadAvgAtStart,
-        loadAvgAtEnd: os.loadavg().map((l) => round(l, 2)),
-      },
+      machine: { ...machine, loadAvgAtEnd: os.loadavg().map((l) => round(l, 2)) },
       source,
       params: {
         seconds: params.seconds,
