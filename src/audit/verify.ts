@@ -68,12 +68,15 @@ export interface SealView {
 // arrays of the hashed HEAD_FIELDS and TAIL_FIELDS values, written by PostgreSQL (array_to_json, in
 // C) rather than fetched as 16 columns and written again here: a third less CPU per entry, most of
 // it garbage collection. `at` is the ISO text it was hashed as.
-const COLUMN: Record<string, string> = {
-  at: `to_char(at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`,
-};
+/** A timestamptz column as the ISO 8601 text (UTC, milliseconds) that toISOString gives. */
+const isoText = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+const COLUMN: Record<string, string> = { at: isoText("at") };
 const jsonArray = (fields: readonly string[]) =>
   `array_to_json(array[${fields.map((f) => COLUMN[f] ?? `"${f}"::text`).join(", ")}])::text`;
 const ENTRY_COLUMNS = `seq::text, ${jsonArray(HEAD_FIELDS)}, changes, ${jsonArray(TAIL_FIELDS)}, hash, "sealId"`;
+
+/** Takes a run of one seal's members, as joined "seq:hash" lines, in seq order. */
+type Members = (sealId: number, lines: string, count: number) => void;
 
 type SealRow = {
   id: number;
@@ -98,7 +101,7 @@ export async function verifyAudit(db: Database, key: string, options: VerifyOpti
     head: { sealId: number; sealHash: string; mac: string } | null;
   }>(
     `select (select json_agg(s order by s.id) from (
-               select id, to_char("sealedAt" at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as "sealedAt",
+               select id, ${isoText('"sealedAt"')} as "sealedAt",
                       "entryCount", "firstSeq"::text as "firstSeq", "lastSeq"::text as "lastSeq", digest, "prevHash", hash
                  from "AuditSeal") s) as seals,
             (select json_build_object('sealId', "sealId", 'sealHash', "sealHash", 'mac', mac)
@@ -111,24 +114,17 @@ export async function verifyAudit(db: Database, key: string, options: VerifyOpti
 
   // Every entry against its own hash, and its "seq:hash" line into its seal's digest.
   const digests = new Map(seals.map((s) => [s.id, { d: sealDigest(key), count: 0 }]));
+  const feed: Members = (sealId, lines, count) => {
+    const seal = digests.get(sealId);
+    if (!seal) return; // an unknown seal is the part's problem to report
+    seal.d.addLines(lines);
+    seal.count += count;
+  };
   const sealView: SealView = { ids: seals.map((s) => s.id), newest: seals[seals.length - 1]?.id ?? 0 };
   const parts =
     options.parallel && options.parallel.workers > 0
-      ? await checkInWorkers(db, key, sealView, options.parallel, digests, options.onProgress)
-      : [
-          await checkPart(
-            db.queryRows,
-            key,
-            sealView,
-            { after: "-1", upTo: null },
-            (sealId, lines, count) => {
-              const seal = digests.get(sealId);
-              seal?.d.addLines(lines);
-              if (seal) seal.count += count;
-            },
-            options.onProgress,
-          ),
-        ];
+      ? await checkInWorkers(db, key, sealView, options.parallel, feed, options.onProgress)
+      : [await checkPart(db.queryRows, key, sealView, { after: "-1", upTo: null }, feed, options.onProgress)];
   for (const part of parts) {
     report.entries += part.entries;
     report.sealed += part.sealed;
@@ -212,7 +208,7 @@ export async function checkPart(
   key: string,
   seals: SealView,
   range: { after: string; upTo: string | null },
-  members: (sealId: number, lines: string, count: number) => void,
+  members: Members,
   onPage?: (entries: number) => void,
 ): Promise<PartResult> {
   const known = new Set(seals.ids);
@@ -275,7 +271,7 @@ async function checkInWorkers(
   key: string,
   seals: SealView,
   parallel: { url: string; workers: number },
-  digests: Map<number, { d: ReturnType<typeof sealDigest>; count: number }>,
+  members: Members,
   onProgress?: (entries: number) => void,
 ): Promise<PartResult[]> {
   const [bounds] = await db.query<{ min: string | null; max: string | null }>(
@@ -306,13 +302,8 @@ async function checkInWorkers(
     // When one part fails the others are of no use: stop them rather than wait for them.
     await Promise.all(workers.map((w) => w.terminate()));
   }
-  for (const r of results) {
-    for (const [sealId, lines, count] of r.members) {
-      const seal = digests.get(sealId);
-      seal?.d.addLines(lines);
-      if (seal) seal.count += count;
-    }
-  }
+  // In part order, so each seal's digest takes its members in seq order.
+  for (const r of results) for (const [sealId, lines, count] of r.members) members(sealId, lines, count);
   return results.map((r) => r.part);
 }
 
