@@ -19,7 +19,6 @@
 // 5. With --compare-module PATH: the same two verifications with another module's `verifyAudit` (a
 //    candidate change, kept outside src/ until it is measured), over the same trail.
 import { type ChildProcess, fork } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -32,16 +31,16 @@ import { ENTRY_FIELDS, type EntryContent, entryHash, keyedValueHash } from "../s
 import { sealAll } from "../src/audit/seal.ts";
 import { defaultVerifyWorkers, type VerifyReport } from "../src/audit/verify.ts";
 import { type Database, openPostgres } from "../src/db/database.ts";
-import { applyMigrations } from "../src/db/migrator.ts";
 import {
-  admin,
   BenchAbort,
   Cleanup,
   DEFAULT_ADMIN_URL,
+  emptyScratchDatabase,
   fail,
   logger,
   MB,
   machineInfo,
+  num,
   RESULTS_DIR,
   ROOT,
   round,
@@ -105,15 +104,10 @@ function parseParams(argv: string[]): Params {
     console.log(USAGE);
     process.exit(0);
   }
-  const int = (name: string, raw: string, min: number) => {
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < min) fail(`--${name} must be a whole number >= ${min} (got "${raw}")`);
-    return n;
-  };
   return {
-    entries: int("entries", values.entries, 100),
-    batch: int("batch", values.batch, 100),
-    workers: int("workers", values.workers, 1),
+    entries: num("entries", values.entries, 100, true),
+    batch: num("batch", values.batch, 100, true),
+    workers: num("workers", values.workers, 1, true),
     profile: values.profile,
     compareModule: values["compare-module"] ? path.resolve(values["compare-module"]) : null,
     adminUrl: values["database-url"] ?? process.env.BENCH_DATABASE_URL ?? DEFAULT_ADMIN_URL,
@@ -445,26 +439,10 @@ async function main(): Promise<void> {
   const cleanup = new Cleanup();
   try {
     // -- scratch database ---------------------------------------------------------------------
-    const name = `gerbang_bench_${randomBytes(5).toString("hex")}`;
-    const url = new URL(params.adminUrl);
-    url.pathname = `/${name}`;
-    await admin(params.adminUrl, `CREATE DATABASE "${name}"`);
-    cleanup.add(async () => {
-      if (params.keepDatabase) {
-        log(`kept ${url}: drop it with DROP DATABASE "${name}"`);
-        return;
-      }
-      await admin(params.adminUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      log(`dropped ${name}`);
-    });
-    log(`created ${name}`);
-    const db = await openPostgres(url.toString(), 4);
-    cleanup.add(() => db.close());
-    await applyMigrations(db);
-    const pool = new pg.Pool({ connectionString: url.toString(), max: 2 });
+    const { db, url, name, pgVersion } = await emptyScratchDatabase(params.adminUrl, cleanup, 4, params.keepDatabase);
+    const pool = new pg.Pool({ connectionString: url, max: 2 });
     pool.on("error", () => {});
     cleanup.add(() => pool.end());
-    const [version] = await db.query<{ v: string }>("SELECT current_setting('server_version') AS v");
 
     // -- generate, seal, vacuum -------------------------------------------------------------------
     let t0 = performance.now();
@@ -628,8 +606,8 @@ async function main(): Promise<void> {
         compareModule: params.compareModule,
       },
       database: {
-        engine: `PostgreSQL ${version?.v ?? "?"}`,
-        location: url.host,
+        engine: `PostgreSQL ${pgVersion}`,
+        location: new URL(url).host,
         name,
         auditEntryTable: sizes?.table,
         auditEntryWithIndexes: sizes?.total,

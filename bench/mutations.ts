@@ -36,21 +36,20 @@ import { seed } from "../prisma/seed.ts";
 import { ENTRY_FIELDS, type EntryContent, entryHash, sealDigest, ZERO_HASH } from "../src/audit/hash.ts";
 import { sealAll, sealPending, startSealer } from "../src/audit/seal.ts";
 import { type VerifyReport, verifyAudit } from "../src/audit/verify.ts";
-import { type Database, openPostgres } from "../src/db/database.ts";
-import { applyMigrations } from "../src/db/migrator.ts";
+import type { Database } from "../src/db/database.ts";
 import type { Prisma, PrismaClient } from "../src/generated/prisma/client.ts";
 import { loadPolicy } from "../src/policy/load.ts";
 import { schema } from "../src/schema/index.ts";
 import { createLogger } from "../src/server/log.ts";
 import { createGateway } from "../src/server/yoga.ts";
 import {
-  admin,
   BenchAbort,
   benchConfig,
   Cleanup,
   closeServer,
   concat,
   DEFAULT_ADMIN_URL,
+  emptyScratchDatabase,
   fail,
   LoadClient,
   listen,
@@ -58,6 +57,7 @@ import {
   MB,
   machineInfo,
   median,
+  num,
   percentile,
   post,
   RESULTS_DIR,
@@ -147,13 +147,6 @@ function parseParams(argv: string[]): Params {
     console.log(USAGE);
     process.exit(0);
   }
-  const num = (name: string, raw: string, min: number, integer: boolean) => {
-    const n = Number(raw);
-    if (!Number.isFinite(n) || n < min || (integer && !Number.isInteger(n))) {
-      fail(`--${name} must be ${integer ? "a whole number" : "a number"} >= ${min} (got "${raw}")`);
-    }
-    return n;
-  };
   if (values.sealer !== "serve" && values.sealer !== "per-tick") fail(`--sealer must be serve or per-tick`);
   if (values.baseline !== "raw" && values.baseline !== "prisma") fail(`--baseline must be raw or prisma`);
   const aInsert = values["a-insert"];
@@ -366,27 +359,13 @@ async function main(): Promise<void> {
 
   try {
     // -- scratch database ---------------------------------------------------------------------
-    const name = `gerbang_bench_${randomBytes(5).toString("hex")}`;
-    const url = new URL(params.adminUrl);
-    url.pathname = `/${name}`;
-    await admin(params.adminUrl, `CREATE DATABASE "${name}"`);
-    cleanup.add(async () => {
-      await admin(params.adminUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      log(`dropped ${name}`);
-    });
-    log(`created ${name}`);
-    const db = await openPostgres(url.toString(), params.pool);
-    cleanup.add(() => db.close());
+    const { db, url, name, pgVersion, migrateMs } = await emptyScratchDatabase(params.adminUrl, cleanup, params.pool);
     let t0 = performance.now();
-    await applyMigrations(db);
-    const migrateMs = performance.now() - t0;
-    t0 = performance.now();
     const seeded = await seed(db.prisma, { citizens: params.citizens });
     const seedMs = performance.now() - t0;
     await db.query(`CREATE TABLE "${PLAIN_TABLE}" (LIKE "AuditEntry" INCLUDING ALL)`);
     await db.query("ANALYZE");
     log(`migrated in ${round(migrateMs / 1000)} s, seeded ${seeded.citizens} citizens in ${round(seedMs / 1000)} s`);
-    const [version] = await db.query<{ v: string }>("SELECT current_setting('server_version') AS v");
     const twin = await db.query<{ indexdef: string }>("SELECT indexdef FROM pg_indexes WHERE tablename = $1", [
       PLAIN_TABLE,
     ]);
@@ -738,8 +717,8 @@ async function main(): Promise<void> {
         token: TOKEN_CLAIMS,
       },
       database: {
-        engine: `PostgreSQL ${version?.v ?? "?"}`,
-        location: url.host,
+        engine: `PostgreSQL ${pgVersion}`,
+        location: new URL(url).host,
         name,
         migrateSeconds: round(migrateMs / 1000, 1),
         seedSeconds: round(seedMs / 1000, 1),

@@ -33,6 +33,7 @@ import {
   machineInfo,
   median,
   nodesOf,
+  num,
   parseOk,
   percentile,
   post,
@@ -101,13 +102,6 @@ function parseParams(argv: string[]): Params {
     console.log(USAGE);
     process.exit(0);
   }
-  const num = (name: string, raw: string, min: number, integer: boolean) => {
-    const n = Number(raw);
-    if (!Number.isFinite(n) || n < min || (integer && !Number.isInteger(n))) {
-      fail(`--${name} must be ${integer ? "a whole number" : "a number"} >= ${min} (got "${raw}")`);
-    }
-    return n;
-  };
   const targets = values.targets.split(",").map((t) => t.trim());
   for (const t of targets) if (t !== "a" && t !== "b" && t !== "c") fail(`--targets: unknown target "${t}"`);
   return {

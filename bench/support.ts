@@ -117,6 +117,45 @@ export class Cleanup {
 // ---------------------------------------------------------------------------------------------
 // The scratch database
 
+/** A numeric command-line option, or a clear abort naming the option. */
+export function num(name: string, raw: string, min: number, integer: boolean): number {
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < min || (integer && !Number.isInteger(n))) {
+    fail(`--${name} must be ${integer ? "a whole number" : "a number"} >= ${min} (got "${raw}")`);
+  }
+  return n;
+}
+
+/** A new, migrated PostgreSQL database, dropped at cleanup unless `keep` (then its URL is printed). */
+export async function emptyScratchDatabase(
+  adminUrl: string,
+  cleanup: Cleanup,
+  poolSize: number,
+  keep = false,
+): Promise<{ db: Database; url: string; name: string; pgVersion: string; migrateMs: number }> {
+  const name = `gerbang_bench_${randomBytes(5).toString("hex")}`;
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  await admin(adminUrl, `CREATE DATABASE "${name}"`);
+  cleanup.add(async () => {
+    if (keep) {
+      log(`kept ${url}: drop it with DROP DATABASE "${name}"`);
+      return;
+    }
+    // FORCE: connections a failed run left open must not keep the database alive.
+    await admin(adminUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    log(`dropped ${name}`);
+  });
+  log(`created ${name}`);
+  const db = await openPostgres(url.toString(), poolSize);
+  cleanup.add(() => db.close());
+  const t0 = performance.now();
+  await applyMigrations(db);
+  const migrateMs = performance.now() - t0;
+  const [version] = await db.query<{ v: string }>("SELECT current_setting('server_version') AS v");
+  return { db, url: url.toString(), name, pgVersion: version?.v ?? "?", migrateMs };
+}
+
 export interface ScratchDatabase {
   db: Database;
   url: string;
@@ -130,7 +169,7 @@ export interface ScratchDatabase {
 }
 
 /** Runs one statement (CREATE/DROP DATABASE) on its own connection to the admin URL. */
-export async function admin(adminUrl: string, sql: string): Promise<void> {
+async function admin(adminUrl: string, sql: string): Promise<void> {
   const client = new pg.Client({ connectionString: adminUrl });
   await client.connect();
   try {
@@ -147,23 +186,8 @@ export async function scratchDatabase(
   cleanup: Cleanup,
   poolSize = 10,
 ): Promise<ScratchDatabase> {
-  const name = `gerbang_bench_${randomBytes(5).toString("hex")}`;
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  await admin(adminUrl, `CREATE DATABASE "${name}"`);
-  cleanup.add(async () => {
-    // FORCE: connections a failed run left open must not keep the database alive.
-    await admin(adminUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    log(`dropped ${name}`);
-  });
-  log(`created ${name}`);
-
-  const db = await openPostgres(url.toString(), poolSize);
-  cleanup.add(() => db.close());
-  let t0 = performance.now();
-  await applyMigrations(db);
-  const migrateMs = performance.now() - t0;
-  t0 = performance.now();
+  const { db, url, name, pgVersion, migrateMs } = await emptyScratchDatabase(adminUrl, cleanup, poolSize);
+  const t0 = performance.now();
   const seeded = await seed(db.prisma, { citizens });
   const seedMs = performance.now() - t0;
   // Fresh tables have no planner statistics until autovacuum gets to them (up to a minute later,
@@ -172,7 +196,6 @@ export async function scratchDatabase(
   await db.query("ANALYZE");
   log(`migrated in ${round(migrateMs / 1000)} s, seeded ${seeded.citizens} citizens in ${round(seedMs / 1000)} s`);
 
-  const [version] = await db.query<{ v: string }>("SELECT current_setting('server_version') AS v");
   const inScopeIds = (
     await db.query<{ id: string }>(`SELECT id FROM "Citizen" WHERE "domicileCode" LIKE $1 ORDER BY id`, [
       `${TOKEN_CLAIMS.region}%`,
@@ -183,9 +206,9 @@ export async function scratchDatabase(
   }
   return {
     db,
-    url: url.toString(),
+    url,
     name,
-    pgVersion: version?.v ?? "?",
+    pgVersion,
     migrateMs,
     seedMs,
     seeded,
