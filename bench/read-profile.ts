@@ -40,6 +40,7 @@ import {
   Cleanup,
   DEFAULT_ADMIN_URL,
   fail,
+  groupedTable,
   log,
   machineInfo,
   median,
@@ -374,16 +375,7 @@ async function main(): Promise<void> {
       c.cpuBoundThroughputVsNone.toFixed(3),
       c.wallMsPerRequest.toFixed(2),
     ]);
-    const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-    const line = (cells: string[]) =>
-      cells.map((c, i) => (i < 2 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join("  ");
-    out.push(line(head), widths.map((w) => "-".repeat(w)).join("  "));
-    let last = "";
-    for (const r of rows) {
-      if (last && r[0] !== last) out.push("");
-      out.push(line(r[0] === last ? ["", ...r.slice(1)] : r));
-      last = r[0] ?? "";
-    }
+    out.push(...groupedTable(head, rows));
     for (const q of queries) {
       const none = profiles[q]?.none ?? {};
       const full = profiles[q]?.full ?? {};

@@ -26,6 +26,7 @@ import {
   concat,
   DEFAULT_ADMIN_URL,
   fail,
+  groupedTable,
   LoadClient,
   listen,
   log,
@@ -588,16 +589,7 @@ function formatTable(report: Report, params: Params): string {
     f.rssMb.peak.toFixed(0),
     f.rssMb.growthPerPhase.toFixed(1),
   ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (cells: string[]) =>
-    cells.map((c, i) => (i < 2 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join("  ");
-  out.push(line(head), widths.map((w) => "-".repeat(w)).join("  "));
-  let last = "";
-  for (const r of rows) {
-    if (last && r[0] !== last) out.push("");
-    out.push(line(r[0] === last ? ["", ...r.slice(1)] : r));
-    last = r[0] ?? "";
-  }
+  out.push(...groupedTable(head, rows));
   out.push(
     "",
     "All three servers and the client thread share one process: peak RSS is the process's, and",

@@ -469,3 +469,21 @@ export class LoadClient {
     return this.worker.terminate();
   }
 }
+
+/**
+ * A text table: the first two columns left-aligned, the rest right-aligned; a row that repeats the
+ * previous row's first cell leaves it blank, and a blank line separates groups.
+ */
+export function groupedTable(head: string[], rows: string[][]): string[] {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i < 2 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join("  ");
+  const out = [line(head), widths.map((w) => "-".repeat(w)).join("  ")];
+  let last = "";
+  for (const r of rows) {
+    if (last && r[0] !== last) out.push("");
+    out.push(line(r[0] === last ? ["", ...r.slice(1)] : r));
+    last = r[0] ?? "";
+  }
+  return out;
+}
