@@ -32,15 +32,15 @@ import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
-import { seed } from "../prisma/seed.ts";
 import { ENTRY_FIELDS, type EntryContent, entryHash, sealDigest, ZERO_HASH } from "../src/audit/hash.ts";
 import { sealAll, sealPending, startSealer } from "../src/audit/seal.ts";
 import { type VerifyReport, verifyAudit } from "../src/audit/verify.ts";
 import type { Database } from "../src/db/database.ts";
+import { seed } from "../src/db/seed.ts";
 import type { Prisma, PrismaClient } from "../src/generated/prisma/client.ts";
+import { createLogger } from "../src/log.ts";
 import { loadPolicy } from "../src/policy/load.ts";
 import { schema } from "../src/schema/index.ts";
-import { createLogger } from "../src/server/log.ts";
 import { createGateway } from "../src/server/yoga.ts";
 import {
   BenchAbort,

@@ -17,22 +17,20 @@ import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import type { GraphQLSchema } from "graphql";
 import { applyMiddleware } from "graphql-middleware";
-import { rule, shield } from "graphql-shield";
 import { createYoga } from "graphql-yoga";
 import { principalOf, useAuth } from "../src/auth/use-auth.ts";
 import { createTokenVerifier } from "../src/auth/verify.ts";
 import type { Config } from "../src/config.ts";
+import type { Context } from "../src/context.ts";
 import type { Database } from "../src/db/database.ts";
-import { ForbiddenError } from "../src/errors.ts";
+import { createLogger } from "../src/log.ts";
 import { maskingMiddleware } from "../src/masking/apply.ts";
 import { useAccessLog } from "../src/masking/use-access-log.ts";
-import { shieldedSchema, shieldRules } from "../src/policy/enforce.ts";
 import { loadPolicy } from "../src/policy/load.ts";
 import type { Policy } from "../src/policy/policy.ts";
 import { schema } from "../src/schema/index.ts";
-import type { Context } from "../src/server/context.ts";
 import { createMaskError } from "../src/server/errors.ts";
-import { createLogger } from "../src/server/log.ts";
+import { policyShield, shieldedSchema } from "../src/server/use-policy.ts";
 import { createGateway } from "../src/server/yoga.ts";
 import {
   BenchAbort,
@@ -91,18 +89,8 @@ function gatewayWith(executable: GraphQLSchema, config: Config, db: Database, po
       reveals: [],
       auditKey: config.auditKey,
       log,
+      loaders: new Map(),
     }),
-  });
-}
-
-/** The shield exactly as shieldedSchema builds it. */
-function policyShield(policy: Policy) {
-  return shield(shieldRules(policy, schema), {
-    fallbackRule: rule("deny-by-default", { cache: "no_cache" })(
-      () => new ForbiddenError("No policy grants this field."),
-    ),
-    allowExternalErrors: true,
-    debug: false,
   });
 }
 
@@ -135,7 +123,7 @@ function variants(config: Config, db: Database, policy: Policy): Variant[] {
       false,
       applyMiddleware(schema, async (r, p, a, c, i) => r(p, a, c, i)),
     ),
-    mk("shield", "shield only (enforce.ts rules)", false, applyMiddleware(schema, policyShield(policy))),
+    mk("shield", "shield only (enforce.ts rules)", false, applyMiddleware(schema, policyShield(schema, policy))),
     mk("masking", "masking only (masking/apply.ts)", true, applyMiddleware(schema, maskingMiddleware(policy, schema))),
     mk(
       "full",

@@ -12,9 +12,9 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { isDeepStrictEqual, parseArgs } from "node:util";
 import pg from "pg";
+import { createLogger } from "../src/log.ts";
 import { loadPolicy } from "../src/policy/load.ts";
 import { schema } from "../src/schema/index.ts";
-import { createLogger } from "../src/server/log.ts";
 import { createGateway } from "../src/server/yoga.ts";
 import {
   BenchAbort,

@@ -46,3 +46,60 @@ export class UnavailableError extends GraphQLError {
     super(message, options("SERVICE_UNAVAILABLE", 503));
   }
 }
+
+/** What Prisma and the driver adapters put on a database error (the fields we read, all optional). */
+interface DatabaseErrorShape {
+  name?: string;
+  code?: string;
+  meta?: {
+    target?: unknown;
+    driverAdapterError?: {
+      cause?: { code?: string; originalCode?: string; kind?: string; constraint?: unknown; originalMessage?: string };
+    };
+  };
+}
+
+/** Unique columns whose name may be given back to the caller as `extensions.field`. */
+const NAMED_UNIQUE_FIELDS = ["nik", "documentNumber", "reference"] as const;
+
+/**
+ * The one translation of database refusals into client errors, used by the mutation transaction
+ * (audit/transaction.ts) and by the error masker (server/errors.ts) alike, so a constraint gives
+ * the same answer whichever path it surfaces on. Undefined: not a database refusal we know.
+ */
+export function fromDatabaseError(error: unknown): GraphQLError | undefined {
+  if (error === null || typeof error !== "object") return undefined;
+  const e = error as DatabaseErrorShape;
+  const cause = e.meta?.driverAdapterError?.cause;
+  const sqlState = cause?.originalCode ?? cause?.code;
+  if (e.code === "P2002" || sqlState === "23505" || cause?.kind === "UniqueConstraintViolation") {
+    const target = JSON.stringify(e.meta?.target ?? cause?.constraint ?? "");
+    const field = NAMED_UNIQUE_FIELDS.find((name) => new RegExp(name, "i").test(target));
+    return new ConflictError(
+      field
+        ? `Another record already has this ${field}; nothing was changed.`
+        : "A record with the same unique values already exists; nothing was changed.",
+      field ? { field: `input.${field}` } : {},
+    );
+  }
+  if (e.code === "P2025")
+    return new ConflictError(
+      "The record changed while this request ran; reload it and try again. Nothing was changed.",
+    );
+  if (sqlState === "23514" || sqlState === "P0001" || cause?.kind === "CheckConstraintViolation") {
+    // Our triggers and CHECK constraints name the rule first ("rule_name: explanation"); keep only that.
+    const rule = /^([a-z_]+):/.exec(cause?.originalMessage ?? "")?.[1] ?? "check_constraint";
+    return new BadUserInputError(`The database refused the change (rule ${rule}); nothing was changed.`, { rule });
+  }
+  if (sqlState === "23503" || sqlState === "23001")
+    return new BadUserInputError("A referenced record does not exist or is still in use; nothing was changed.", {
+      rule: "foreign_key",
+    });
+  if (sqlState === "40001" || sqlState === "40P01")
+    return new ConflictError(
+      "Another change to the same records ran at the same time; try again. Nothing was changed.",
+    );
+  if (cause?.kind === "DatabaseNotReachable" || e.code === "P1001" || e.name === "DatabaseUnavailableError")
+    return new UnavailableError();
+  return undefined;
+}

@@ -3,7 +3,7 @@
 // taken in by the next seal) and seals them as one batch chained to the previous seal. An advisory
 // lock makes concurrent instances take turns instead of sealing twice.
 import type { PrismaClient } from "../generated/prisma/client.ts";
-import type { Logger } from "../server/log.ts";
+import type { Logger } from "../log.ts";
 import { headMac, sealDigest, sealHash, ZERO_HASH } from "./hash.ts";
 
 /** Arbitrary constant naming Gerbang's sealer lock. */

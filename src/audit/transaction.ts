@@ -1,10 +1,17 @@
 // The transaction every mutation goes through: validate → change → audit entry → commit, or roll
 // back everything. If the audit entry cannot be written, the change is not made. A mutation that is
 // refused or fails still gets an entry (with its outcome and no change), written on its own.
-import type { GraphQLResolveInfo } from "graphql";
-import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError, UnavailableError } from "../errors.ts";
+import { GraphQLError, type GraphQLResolveInfo } from "graphql";
+import type { Context } from "../context.ts";
+import {
+  BadUserInputError,
+  ConflictError,
+  ForbiddenError,
+  fromDatabaseError,
+  NotFoundError,
+  UnavailableError,
+} from "../errors.ts";
 import type { Prisma } from "../generated/prisma/client.ts";
-import type { Context } from "../server/context.ts";
 import { EVENTS, type MutationName, SENSITIVE_COLUMNS } from "./events.ts";
 import { entryHash, keyedValueHash } from "./hash.ts";
 
@@ -112,62 +119,12 @@ async function writeEntry(
       ${c.clientIp}, ${hash})`;
 }
 
-interface DriverCause {
-  code?: string;
-  originalCode?: string;
-  kind?: string;
-  constraint?: unknown;
-  originalMessage?: string;
-}
-
-/** Database refusals become the same errors the gateway's own validation gives. */
+/** Our own errors pass as they are; database refusals become the errors validation gives. */
 function toClientError(error: unknown): Error {
-  if (
-    error instanceof BadUserInputError ||
-    error instanceof ConflictError ||
-    error instanceof ForbiddenError ||
-    error instanceof NotFoundError
-  ) {
-    return error;
-  }
+  if (error instanceof GraphQLError) return error;
   if (error instanceof AuditWriteError)
     return new UnavailableError("The change could not be audited, so it was not made.");
-  const e = error as { code?: string; meta?: { target?: unknown; driverAdapterError?: { cause?: DriverCause } } };
-  const cause = e.meta?.driverAdapterError?.cause;
-  const sqlState = cause?.originalCode ?? cause?.code;
-  if (e.code === "P2002" || sqlState === "23505" || cause?.kind === "UniqueConstraintViolation") {
-    const target = JSON.stringify(e.meta?.target ?? cause?.constraint ?? "");
-    const field = /nik/i.test(target)
-      ? "nik"
-      : /documentNumber/.test(target)
-        ? "documentNumber"
-        : /reference/.test(target)
-          ? "reference"
-          : undefined;
-    return new ConflictError(
-      field
-        ? `Another record already has this ${field}; nothing was changed.`
-        : "A record with the same unique values already exists; nothing was changed.",
-      field ? { field: `input.${field}` } : {},
-    );
-  }
-  if (e.code === "P2025")
-    return new ConflictError(
-      "The record changed while this request ran; reload it and try again. Nothing was changed.",
-    );
-  if (sqlState === "23514" || sqlState === "P0001" || cause?.kind === "CheckConstraintViolation") {
-    const rule = /^([a-z_]+):/.exec(cause?.originalMessage ?? "")?.[1] ?? "check_constraint";
-    return new BadUserInputError(`The database refused the change (rule ${rule}); nothing was changed.`, { rule });
-  }
-  if (sqlState === "23503" || sqlState === "23001")
-    return new BadUserInputError("A referenced record does not exist or is still in use; nothing was changed.", {
-      rule: "foreign_key",
-    });
-  if (sqlState === "40001" || sqlState === "40P01")
-    return new ConflictError(
-      "Another change to the same records ran at the same time; try again. Nothing was changed.",
-    );
-  return error instanceof Error ? error : new Error(String(error));
+  return fromDatabaseError(error) ?? (error instanceof Error ? error : new Error(String(error)));
 }
 
 function outcomeOf(error: Error): Outcome {

@@ -4,7 +4,7 @@ import { startSealer } from "../audit/seal.ts";
 import { loadConfig } from "../config.ts";
 import { type Database, openDatabase } from "../db/database.ts";
 import { applyMigrations, migrationStatus } from "../db/migrator.ts";
-import { createLogger } from "../server/log.ts";
+import { createLogger } from "../log.ts";
 import { createGateway, GRAPHQL_ENDPOINT } from "../server/yoga.ts";
 import { type Command, parse } from "./args.ts";
 import { seedDemoData } from "./demo.ts";

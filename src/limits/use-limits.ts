@@ -12,7 +12,9 @@ import {
   type ValueNode,
 } from "graphql";
 import type { Plugin } from "graphql-yoga";
-import { PAGE_SIZE } from "../schema/builder.ts";
+
+/** Page sizes of every connection: a default that keeps responses small and a hard cap. */
+export const PAGE_SIZE = { default: 50, max: 500 } as const;
 
 /** Every limit, with its default: one place to read and to tune. */
 export const LIMITS = {

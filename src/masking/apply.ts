@@ -3,8 +3,8 @@
 // them. Each clear reveal is noted on the context and written as an access entry (use-access-log.ts).
 import type { GraphQLSchema } from "graphql";
 import type { IMiddlewareFunction } from "graphql-middleware";
+import type { Context } from "../context.ts";
 import type { Policy } from "../policy/policy.ts";
-import type { Context } from "../server/context.ts";
 import { MASKERS } from "./maskers.ts";
 
 export interface Reveal {

@@ -1,8 +1,8 @@
 // Writes the clear reveals of a request as access entries before the response leaves. If they
 // cannot be written, the response carries no data: a clear value is never shown unrecorded.
 import type { Plugin } from "graphql-yoga";
+import type { Context } from "../context.ts";
 import { UnavailableError } from "../errors.ts";
-import type { Context } from "../server/context.ts";
 
 export function useAccessLog(): Plugin<Context> {
   return {

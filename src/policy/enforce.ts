@@ -4,6 +4,7 @@
 import {
   BREAK,
   type DocumentNode,
+  type GraphQLResolveInfo,
   type GraphQLSchema,
   getNamedType,
   isListType,
@@ -13,16 +14,13 @@ import {
   visit,
   visitWithTypeInfo,
 } from "graphql";
-import { applyMiddleware, type IMiddlewareFunction } from "graphql-middleware";
-import { allow, type IRules, rule, shield } from "graphql-shield";
-import type { Plugin } from "graphql-yoga";
-import type { MutationName } from "../audit/events.ts";
-import { recordRefusal } from "../audit/transaction.ts";
+import type { IMiddlewareFunction } from "graphql-middleware";
+import { allow, type IRules, rule } from "graphql-shield";
+import type { Context } from "../context.ts";
 import { ForbiddenError, NotFoundError } from "../errors.ts";
-import { maskingMiddleware } from "../masking/apply.ts";
-import type { Context } from "../server/context.ts";
+import { isModelName, type RowOf, rowRulesOf } from "../models.ts";
 import type { Policy } from "./policy.ts";
-import { rowInScope, TO_ONE_CHECKED_TYPES } from "./scope.ts";
+import { relatedRowVisible } from "./scope.ts";
 import { isStructuralType, policyTypes } from "./types.ts";
 
 function rolesWith(policy: Policy, test: (role: string) => boolean): Set<string> {
@@ -34,7 +32,16 @@ function rolesWith(policy: Policy, test: (role: string) => boolean): Set<string>
  * no caching needed. Root query fields that are denied answer NOT_FOUND, so that `citizen(id)`
  * reveals nothing about what exists; other denied fields answer FORBIDDEN at their path.
  */
-export function shieldRules(policy: Policy, schema: GraphQLSchema): IRules {
+/** Called when shield refuses a mutation, before the refusal is answered (the audit layer records it). */
+export type MutationDenied = (
+  ctx: Context,
+  info: GraphQLResolveInfo,
+  field: string,
+  target: { entityType: string; entityId: string | null },
+  error: ForbiddenError,
+) => Promise<void>;
+
+export function shieldRules(policy: Policy, schema: GraphQLSchema, onMutationDenied: MutationDenied): IRules {
   const rules: Record<string, unknown> = {};
   const allowRoles = (name: string, roles: Set<string>, deny: () => Error) =>
     rule(name, { cache: "no_cache" })((_parent, _args, ctx: Context) => roles.has(ctx.principal.role) || deny());
@@ -60,7 +67,7 @@ export function shieldRules(policy: Policy, schema: GraphQLSchema): IRules {
         const error = new ForbiddenError(`Your role may not call ${field}.`);
         const input = (args as { input?: { id?: unknown } }).input;
         const target = { entityType, entityId: input?.id ? String(input.id) : null };
-        await recordRefusal(ctx, info, field as MutationName, "DENIED", target, error);
+        await onMutationDenied(ctx, info, field, target, error);
         return error;
       });
     }
@@ -85,7 +92,7 @@ export function shieldRules(policy: Policy, schema: GraphQLSchema): IRules {
 }
 
 /** Wraps to-one relation fields that lead to a scoped type (taxRecord.citizen, permit.agency). */
-function scopeMiddleware(policy: Policy, schema: GraphQLSchema) {
+export function scopeMiddleware(schema: GraphQLSchema) {
   const map: Record<string, Record<string, IMiddlewareFunction>> = {};
   for (const [typeName] of policyTypes(schema)) {
     const type = schema.getType(typeName);
@@ -93,11 +100,12 @@ function scopeMiddleware(policy: Policy, schema: GraphQLSchema) {
     for (const field of Object.values(type.getFields())) {
       const target = getNamedType(field.type).name;
       const unwrapped = isNonNullType(field.type) ? field.type.ofType : field.type;
-      if (!TO_ONE_CHECKED_TYPES.has(target) || isListType(unwrapped)) continue;
+      // Only models that some row rule can narrow need the check (`all` is their only rule otherwise).
+      if (!isModelName(target) || rowRulesOf(target).length === 1 || isListType(unwrapped)) continue;
       map[typeName] ??= {};
       map[typeName][field.name] = async (resolve, parent, args, ctx: Context, info) => {
         const row = await resolve(parent, args, ctx, info);
-        if (row && !rowInScope(policy, ctx.principal, target, row as Record<string, unknown>)) {
+        if (row && !(await relatedRowVisible(ctx, target, row as RowOf<typeof target>))) {
           throw new ForbiddenError(`This ${target} is outside the rows your role may see.`);
         }
         return row;
@@ -105,20 +113,6 @@ function scopeMiddleware(policy: Policy, schema: GraphQLSchema) {
     }
   }
   return map;
-}
-
-/** The schema with graphql-shield on every field: the authority whenever a request touches a denied field. */
-export function shieldedSchema(schema: GraphQLSchema, policy: Policy): GraphQLSchema {
-  const permissions = shield(shieldRules(policy, schema), {
-    fallbackRule: rule("deny-by-default", { cache: "no_cache" })(
-      () => new ForbiddenError("No policy grants this field."),
-    ),
-    // Errors our resolvers throw (NOT_FOUND, BAD_USER_INPUT, ...) pass through unchanged.
-    allowExternalErrors: true,
-    debug: false,
-  });
-  // Outermost first: who may reach the field, then the scope of a related row, then masking.
-  return applyMiddleware(schema, permissions, scopeMiddleware(policy, schema), maskingMiddleware(policy, schema));
 }
 
 /**
@@ -153,38 +147,4 @@ export function documentFullyGranted(
     }),
   );
   return granted;
-}
-
-/**
- * The policy layer. graphql-shield wraps every field in an async rule, which on a page of 100
- * citizens with nested lists is thousands of promises (measured: 0.82 of the throughput without it).
- * So each request is checked once, before execution, against the same policy: when it names only
- * granted fields — the normal case — it runs on the schema with masking and scope checks but without
- * the per-field shield; when it names anything not granted, it runs on the shielded schema, so a
- * denial is decided and answered by shield exactly as before (null + FORBIDDEN at the path, NOT_FOUND
- * for a closed entry point, an audit entry for a refused mutation). Row scope is in every query's
- * `where` on both paths.
- */
-export function policyLayer(schema: GraphQLSchema, policy: Policy): { schema: GraphQLSchema; plugin: Plugin } {
-  const shielded = shieldedSchema(schema, policy);
-  const granted = applyMiddleware(schema, scopeMiddleware(policy, schema), maskingMiddleware(policy, schema));
-  // Yoga reuses the parsed document of a repeated query string, so the check runs once per (document, role).
-  const decisions = new WeakMap<DocumentNode, Map<string, boolean>>();
-  const plugin: Plugin = {
-    onExecute({ args }) {
-      const role = (args.contextValue as unknown as Context).principal.role;
-      let byRole = decisions.get(args.document);
-      if (!byRole) {
-        byRole = new Map();
-        decisions.set(args.document, byRole);
-      }
-      let ok = byRole.get(role);
-      if (ok === undefined) {
-        ok = documentFullyGranted(policy, shielded, args.document, role);
-        byRole.set(role, ok);
-      }
-      (args as { schema: GraphQLSchema }).schema = ok ? granted : shielded;
-    },
-  };
-  return { schema: shielded, plugin };
 }

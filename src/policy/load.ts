@@ -6,8 +6,9 @@ import path from "node:path";
 import { type GraphQLOutputType, type GraphQLSchema, getNamedType, isObjectType } from "graphql";
 import { isMap, isSeq, LineCounter, type Node, parseDocument } from "yaml";
 import { MASKERS, type MaskerName } from "../masking/maskers.ts";
-import { type FieldAccess, Policy, type RolePolicy, type RowRule } from "./policy.ts";
-import { policyTypes, ROW_RULES_BY_TYPE } from "./types.ts";
+import { isModelName, type RowRule, rowRulesOf } from "../models.ts";
+import { type FieldAccess, Policy, type RolePolicy } from "./policy.ts";
+import { policyTypes } from "./types.ts";
 
 /** The roles SPEC.md names; a policy file for another role, or a missing one, is an error. */
 export const ROLES = [
@@ -137,7 +138,7 @@ export function loadPolicy(dir: string, schema: GraphQLSchema): Policy {
 
     for (const [type, value, keyNode] of entries(src, top.get("rows")?.v, "rows", problems)) {
       const rule = String((value as { value?: unknown } | null)?.value);
-      const allowed = ROW_RULES_BY_TYPE[type];
+      const allowed = isModelName(type) ? rowRulesOf(type) : undefined;
       if (!types.has(type) || !allowed) problems.push(`${where(src, keyNode)}: rows: unknown type "${type}"`);
       else if (!(allowed as readonly string[]).includes(rule)) {
         problems.push(
@@ -160,7 +161,7 @@ export function loadPolicy(dir: string, schema: GraphQLSchema): Policy {
         continue;
       }
       // Result types of mutations and merged views are not stored rows: only stored types need a row rule.
-      if (ROW_RULES_BY_TYPE[type] && !role.rows.has(type))
+      if (isModelName(type) && !role.rows.has(type))
         problems.push(
           `${where(src, keyNode)}: read: ${type} is readable but rows: says nothing about which ${type} rows`,
         );
@@ -203,7 +204,7 @@ export function loadPolicy(dir: string, schema: GraphQLSchema): Policy {
     for (const query of role.queries) {
       const field = schema.getQueryType()?.getFields()[query];
       const type = field ? rowTypeOf(field.type) : undefined;
-      if (type && ROW_RULES_BY_TYPE[type] && !role.rows.has(type)) {
+      if (type && isModelName(type) && !role.rows.has(type)) {
         problems.push(`${rel}: queries: ${query} returns ${type} but rows: says nothing about which ${type} rows`);
       }
     }

@@ -2,9 +2,7 @@
 // every check during a request is a map lookup.
 import { ForbiddenError } from "../errors.ts";
 import type { MaskerName } from "../masking/maskers.ts";
-
-/** Which rows of a type a role sees. */
-export type RowRule = "all" | "region" | "agency";
+import type { RowRule } from "../models.ts";
 
 /** How a role sees one field: clear, or masked with a masker (possibly unlocked by a purpose). */
 export type FieldAccess = { kind: "clear" } | { kind: "masked"; masker: MaskerName };

@@ -1,23 +1,6 @@
-// Which parts of the schema the policy governs, and which row rules make sense for each type.
+// Which parts of the schema the policy governs. (Which row rules each stored type supports is the
+// model registry's, src/models.ts.)
 import { type GraphQLSchema, isObjectType } from "graphql";
-
-/**
- * Row rules each domain type supports: `region` needs a path from the row to a region code, `agency`
- * a path to an agency. A type missing here cannot be read by any role (the loader refuses it).
- */
-export const ROW_RULES_BY_TYPE: Record<string, readonly string[]> = {
-  Region: ["all"],
-  Agency: ["all", "region", "agency"],
-  Citizen: ["all", "region"],
-  TaxRecord: ["all", "region", "agency"],
-  Permit: ["all", "region", "agency"],
-  SocialAssistance: ["all", "region"],
-  FinancialTransaction: ["all", "region", "agency"],
-  ArchiveDocument: ["all", "region", "agency"],
-  ServiceRecord: ["all", "region", "agency"],
-  AuditEntry: ["all"],
-  AccessEntry: ["all"],
-};
 
 /**
  * Relay plumbing (connections, edges, page info) carries no data of its own: what it wraps is governed

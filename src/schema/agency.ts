@@ -44,7 +44,6 @@ addRootQueries({
   one: "agency",
   many: "agencies",
   model: "Agency",
-  delegate: (db) => db.agency,
-  where: AgencyWhere as never,
+  where: AgencyWhere,
   orderFields: ["code", "name"],
 });

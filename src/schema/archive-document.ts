@@ -1,11 +1,9 @@
 // Arsip: archived documents with their SHA-256 checksums.
 import { audited } from "../audit/transaction.ts";
 import { notBlank, rejectInput } from "../domain/validate.ts";
-import { NotFoundError } from "../errors.ts";
-import { rowScope } from "../policy/scope.ts";
 import { builder } from "./builder.ts";
 import { addRootQueries, StringFilter } from "./lists.ts";
-import { citizenInScope, ownAgency } from "./mutations.ts";
+import { citizenInScope, loadInScope, ownAgency } from "./mutations.ts";
 
 export const Classification = builder.enumType("Classification", {
   values: ["PUBLIC", "INTERNAL", "CONFIDENTIAL", "SECRET"] as const,
@@ -41,8 +39,7 @@ addRootQueries({
   one: "archiveDocument",
   many: "archiveDocuments",
   model: "ArchiveDocument",
-  delegate: (db) => db.archiveDocument,
-  where: ArchiveDocumentWhere as never,
+  where: ArchiveDocumentWhere,
   orderFields: ["registeredAt", "title"],
 });
 
@@ -140,10 +137,7 @@ builder.mutationField("verifyArchiveDocument", (t) =>
           const id = String(input.id);
           if (!SHA256.test(input.checksumSha256))
             rejectInput("input.checksumSha256", "checksum_format", "must be 64 lowercase hex characters.");
-          const before = await tx.archiveDocument.findFirst({
-            where: { AND: [{ id }, rowScope(ctx.policy, ctx.principal, "ArchiveDocument")] },
-          });
-          if (!before) throw new NotFoundError(`No ArchiveDocument with id ${id} in the rows your role may see.`);
+          const before = await loadInScope(ctx, tx, "ArchiveDocument", id);
           const matches = before.checksumSha256 === input.checksumSha256;
           const after = matches
             ? await tx.archiveDocument.update({ where: { id }, data: { lastVerifiedAt: new Date() } })

@@ -2,9 +2,9 @@
 // and one citizen's history (who changed or saw their data: the data subject's right under the
 // personal data protection law). Read-only: nothing here can change the trail.
 
+import type { Context } from "../context.ts";
 import { BadUserInputError } from "../errors.ts";
 import { rowScope } from "../policy/scope.ts";
-import type { Context } from "../server/context.ts";
 import { builder } from "./builder.ts";
 import { pageSize } from "./lists.ts";
 

@@ -2,12 +2,9 @@
 import SchemaBuilder from "@pothos/core";
 import PrismaPlugin from "@pothos/plugin-prisma";
 import RelayPlugin from "@pothos/plugin-relay";
+import type { Context } from "../context.ts";
 import type PrismaTypes from "../generated/pothos-types.ts";
 import { getDatamodel } from "../generated/pothos-types.ts";
-import type { Context } from "../server/context.ts";
-
-/** Page sizes of every connection: a default that keeps responses small and a hard cap. */
-export const PAGE_SIZE = { default: 50, max: 500 } as const;
 
 export type Scalars = {
   /** Calendar date, `YYYY-MM-DD`. */
@@ -21,6 +18,13 @@ export type Scalars = {
   /** Arbitrary JSON, output only (audit change sets). */
   JSON: { Input: never; Output: unknown };
 };
+
+/** The builder's type parameters, for helpers that take Pothos refs (schema/lists.ts). */
+export type SchemaTypes = PothosSchemaTypes.ExtendDefaultTypes<{
+  PrismaTypes: PrismaTypes;
+  Context: Context;
+  Scalars: Scalars;
+}>;
 
 export const builder = new SchemaBuilder<{
   PrismaTypes: PrismaTypes;

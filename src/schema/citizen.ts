@@ -4,10 +4,10 @@ import { checkFamilyCard, checkNik, checkVillage, notBlank, notInFuture, threeDi
 import { BadUserInputError, ConflictError, NotFoundError } from "../errors.ts";
 import type { Prisma } from "../generated/prisma/client.ts";
 import { addressParts, formatAddress } from "../masking/maskers.ts";
-import { rowScope } from "../policy/scope.ts";
+import { scoped } from "../policy/scope.ts";
 import { builder } from "./builder.ts";
 import { addRootQueries, DateFilter, StringFilter, scopedRelation } from "./lists.ts";
-import { assertCanPlace, loadForUpdate } from "./mutations.ts";
+import { assertCanPlace, loadForUpdate, updateVersioned } from "./mutations.ts";
 
 export const Sex = builder.enumType("Sex", { values: ["MALE", "FEMALE"] as const });
 export const Religion = builder.enumType("Religion", {
@@ -80,8 +80,7 @@ addRootQueries({
   one: "citizen",
   many: "citizens",
   model: "Citizen",
-  delegate: (db) => db.citizen,
-  where: CitizenWhere as never,
+  where: CitizenWhere,
   orderFields: ["fullName", "birthDate", "nik", "createdAt"],
 });
 
@@ -97,7 +96,7 @@ builder.queryField("citizenByNik", (t) =>
       }
       const row = await ctx.db.citizen.findFirst({
         ...query,
-        where: { AND: [{ nik: args.nik }, rowScope(ctx.policy, ctx.principal, "Citizen")] },
+        where: scoped(ctx, "Citizen", { nik: args.nik }),
       });
       // The NIK is not echoed: the message must not confirm or repeat an identity number.
       if (!row) throw new NotFoundError("No citizen with that NIK in the rows your role may see.");
@@ -197,9 +196,7 @@ builder.mutationField("correctCitizen", (t) =>
         { entityType: "Citizen", entityId: String(input.id), citizenId: String(input.id) },
         async (tx) => {
           const id = String(input.id);
-          const before = await loadForUpdate("Citizen", id, input.version, () =>
-            tx.citizen.findFirst({ where: { AND: [{ id }, rowScope(ctx.policy, ctx.principal, "Citizen")] } }),
-          );
+          const before = await loadForUpdate(ctx, tx, "Citizen", id, input.version);
           const data: Prisma.CitizenUpdateInput = {};
           if (input.familyCardNumber != null) {
             await checkFamilyCard(tx, "input.familyCardNumber", input.familyCardNumber);
@@ -224,11 +221,7 @@ builder.mutationField("correctCitizen", (t) =>
               input.sex ?? before.sex,
             );
           }
-          const after = await tx.citizen.update({
-            ...query,
-            where: { id, version: input.version },
-            data: { ...data, version: { increment: 1 } },
-          });
+          const after = await updateVersioned(tx, "Citizen", id, input.version, data, query);
           return { entity: after, entityId: id, citizenId: id, before, after };
         },
       ),
@@ -259,9 +252,7 @@ builder.mutationField("changeCitizenAddress", (t) =>
         { entityType: "Citizen", entityId: String(input.id), citizenId: String(input.id) },
         async (tx) => {
           const id = String(input.id);
-          const before = await loadForUpdate("Citizen", id, input.version, () =>
-            tx.citizen.findFirst({ where: { AND: [{ id }, rowScope(ctx.policy, ctx.principal, "Citizen")] } }),
-          );
+          const before = await loadForUpdate(ctx, tx, "Citizen", id, input.version);
           const data = {
             addressStreet: notBlank("input.addressStreet", input.addressStreet),
             addressRt: input.addressRt,
@@ -274,11 +265,7 @@ builder.mutationField("changeCitizenAddress", (t) =>
           // A move out of the officer's region is recorded by an officer whose scope covers both ends
           // (a province-level registry office): no one pushes a record into a region they cannot see.
           assertCanPlace(ctx, "Citizen", data, "The new domicile village");
-          const after = await tx.citizen.update({
-            ...query,
-            where: { id, version: input.version },
-            data: { ...data, version: { increment: 1 } },
-          });
+          const after = await updateVersioned(tx, "Citizen", id, input.version, data, query);
           return { entity: after, entityId: id, citizenId: id, before, after };
         },
       ),
@@ -306,9 +293,7 @@ builder.mutationField("recordCitizenDeath", (t) =>
         { entityType: "Citizen", entityId: String(input.id), citizenId: String(input.id) },
         async (tx) => {
           const id = String(input.id);
-          const before = await loadForUpdate("Citizen", id, input.version, () =>
-            tx.citizen.findFirst({ where: { AND: [{ id }, rowScope(ctx.policy, ctx.principal, "Citizen")] } }),
-          );
+          const before = await loadForUpdate(ctx, tx, "Citizen", id, input.version);
           notInFuture("input.dateOfDeath", input.dateOfDeath);
           if (input.dateOfDeath.getTime() < before.birthDate.getTime()) {
             throw new BadUserInputError("input.dateOfDeath: must not be before the birth date.", {
@@ -322,11 +307,7 @@ builder.mutationField("recordCitizenDeath", (t) =>
               rule: "status_transition",
             });
           }
-          const after = await tx.citizen.update({
-            ...query,
-            where: { id, version: input.version },
-            data: { status: "DECEASED", version: { increment: 1 } },
-          });
+          const after = await updateVersioned(tx, "Citizen", id, input.version, { status: "DECEASED" }, query);
           return {
             entity: after,
             entityId: id,

@@ -37,8 +37,7 @@ addRootQueries({
   one: "financialTransaction",
   many: "financialTransactions",
   model: "FinancialTransaction",
-  delegate: (db) => db.financialTransaction,
-  where: FinancialTransactionWhere as never,
+  where: FinancialTransactionWhere,
   orderFields: ["transactionDate", "recordedAt", "amount"],
 });
 

@@ -2,21 +2,12 @@
 // `where` and `orderBy`, and a `totalCount`. One place, so the row-scope and filter checks of the
 // policy layer attach to every list at once instead of to eight copies.
 import type { InputObjectRef } from "@pothos/core";
-import type { Db } from "../db/database.ts";
+import type { Context } from "../context.ts";
 import { BadUserInputError, NotFoundError } from "../errors.ts";
-import type PrismaTypes from "../generated/pothos-types.ts";
-import { rowScope } from "../policy/scope.ts";
-import type { Context } from "../server/context.ts";
-import { builder, PAGE_SIZE } from "./builder.ts";
-
-type ModelName = keyof PrismaTypes & string;
-
-/** The Prisma delegate calls a list needs (findMany/findFirst/count of one model). */
-export interface ListDelegate {
-  findMany(args: object): Promise<unknown[]>;
-  findFirst(args: object): Promise<unknown>;
-  count(args: object): Promise<number>;
-}
+import { PAGE_SIZE } from "../limits/use-limits.ts";
+import { type ModelName, modelEntry, type RowOf, type WhereOf } from "../models.ts";
+import { rowScope, scoped } from "../policy/scope.ts";
+import { builder, type SchemaTypes } from "./builder.ts";
 
 export const SortDirection = builder.enumType("SortDirection", { values: ["ASC", "DESC"] as const });
 
@@ -77,27 +68,36 @@ function policyField(key: string, fields: Record<string, unknown>): string {
   return key in fields ? key : key.replace(/(Id|Code)$/, "");
 }
 
+type OrderArg = { field: string; direction: "ASC" | "DESC" };
+
+/** The `where` and `orderBy` arguments every root list takes. */
+interface ListArgs {
+  where?: Record<string, unknown> | null | undefined;
+  orderBy?: readonly OrderArg[] | null | undefined;
+}
+
 /** Refuses filters and sort keys on fields the caller does not see clear (see Policy.assertClear). */
-function checkFilterAndSort(ctx: Context, model: string, args: Record<string, unknown>): void {
+function checkFilterAndSort(ctx: Context, model: string, args: ListArgs): void {
   const fields = ctx.policy.role(ctx.principal.role)?.fields ?? new Map();
   const known = Object.fromEntries(
     [...fields.keys()].filter((k) => k.startsWith(`${model}.`)).map((k) => [k.slice(model.length + 1), true]),
   );
-  const where = Object.entries((args.where as Record<string, unknown> | null) ?? {})
+  const where = Object.entries(args.where ?? {})
     .filter(([, v]) => v !== null && v !== undefined)
     .map(([k]) => policyField(k, known));
-  const order = ((args.orderBy as OrderArg[] | null) ?? []).map((o) => policyField(o.field, known));
+  const order = (args.orderBy ?? []).map((o) => policyField(o.field, known));
   ctx.policy.assertClear(ctx.principal.role, model, where, "filter");
   ctx.policy.assertClear(ctx.principal.role, model, order, "sort");
 }
 
 /** The caller's filter AND the caller's row scope: the database never returns an out-of-scope row. */
-function scopedWhere(ctx: Context, model: string, where: unknown): Record<string, unknown> {
-  return { AND: [toPrismaWhere(where as Record<string, unknown>), rowScope(ctx.policy, ctx.principal, model)] };
+function scopedWhere<K extends ModelName>(ctx: Context, model: K, where: unknown): WhereOf<K> {
+  // toPrismaWhere maps a GraphQL `where` whose fields were declared for this model one to one.
+  return scoped(ctx, model, toPrismaWhere(where as Record<string, unknown> | null) as WhereOf<K>);
 }
 
 /** Options of a nested list (citizen → taxRecords): paged like root lists and limited to the row scope. */
-export function scopedRelation(model: ModelName) {
+export function scopedRelation<K extends ModelName>(model: K) {
   return {
     cursor: "id",
     ...pageSize,
@@ -126,20 +126,21 @@ function checkPageSize(args: { first?: number | null | undefined; last?: number 
 /** Connection size options for every connection, root or nested. */
 export const pageSize = { defaultSize: PAGE_SIZE.default, maxSize: checkPageSize } as const;
 
-export interface ListOptions {
+/** The `where` input type of a root list (declared in the model's schema file). */
+type WhereInput = InputObjectRef<SchemaTypes, Record<string, unknown>>;
+
+export interface ListOptions<K extends ModelName> {
   /** Root field names: `citizen` and `citizens`. */
   one: string;
   many: string;
-  model: ModelName;
-  delegate: (db: Db) => ListDelegate;
-  where: InputObjectRef<PothosSchemaTypes.ExtendDefaultTypes<never>, unknown>;
+  /** The model, by Prisma's name; its delegate and row rules come from the registry (src/models.ts). */
+  model: K;
+  where: WhereInput;
   /** Columns a caller may sort by, besides the id that always breaks ties. */
   orderFields: readonly string[];
   /** Argument name and GraphQL type of the single lookup (default `id: ID!`). */
   key?: { name: string; column: string };
 }
-
-type OrderArg = { field: string; direction: "ASC" | "DESC" };
 
 function toPrismaOrder(orderBy: readonly OrderArg[] | null | undefined): Record<string, "asc" | "desc">[] {
   const order = (orderBy ?? []).map((o) => ({ [o.field]: o.direction === "DESC" ? "desc" : "asc" }) as const);
@@ -147,55 +148,60 @@ function toPrismaOrder(orderBy: readonly OrderArg[] | null | undefined): Record<
 }
 
 /** Adds `one(id)` and `many(first, after, last, before, where, orderBy)` root fields for a model. */
-export function addRootQueries(opts: ListOptions): void {
-  const OrderField = builder.enumType(`${opts.model}OrderField`, { values: opts.orderFields });
-  const Order = builder.inputType(`${opts.model}Order`, {
+export function addRootQueries<K extends ModelName>(opts: ListOptions<K>): void {
+  const name: string = opts.model;
+  const OrderField = builder.enumType(`${name}OrderField`, { values: opts.orderFields });
+  const Order = builder.inputType(`${name}Order`, {
     fields: (t) => ({
       field: t.field({ type: OrderField, required: true }),
       direction: t.field({ type: SortDirection, required: true, defaultValue: "ASC" }),
     }),
   });
   const key = opts.key ?? { name: "id", column: "id" };
+  const delegate = (ctx: Context) => modelEntry(opts.model).delegate(ctx.db);
+  // Pothos types a prisma field by its literal model name; for a model name that is a type parameter
+  // its option types do not resolve, so the two field definitions below are typed for "Region" and
+  // handed over as such (the runtime value is the real model). Everything inside is checked.
+  const type = opts.model as "Region";
 
   builder.queryFields((t) => ({
     [opts.one]: t.prismaField({
-      type: opts.model as never,
+      type,
       nullable: true,
       args: { [key.name]: t.arg.id({ required: true }) },
-      resolve: async (query: object, _root: unknown, args: Record<string, unknown>, ctx: Context) => {
-        const row = await opts.delegate(ctx.db).findFirst({
-          ...query,
-          where: { AND: [{ [key.column]: String(args[key.name]) }, rowScope(ctx.policy, ctx.principal, opts.model)] },
-        });
+      resolve: async (query, _root, args, ctx) => {
+        const lookup = { [key.column]: String(args[key.name]) } as WhereOf<K>;
+        const row = await delegate(ctx).findFirst({ ...query, where: scoped(ctx, opts.model, lookup) });
         if (!row) throw new NotFoundError(`No ${opts.model} with ${key.name} ${String(args[key.name])}.`);
-        return row as never;
+        return row as RowOf<"Region">;
       },
-    } as never),
+    }),
     [opts.many]: t.prismaConnection(
       {
-        type: opts.model as never,
-        cursor: "id" as never,
+        type,
+        cursor: "id",
         ...pageSize,
         args: {
-          where: t.arg({ type: opts.where as never }),
+          where: t.arg({ type: opts.where }),
           orderBy: t.arg({ type: [Order], description: "Sort keys in order; ties are broken by id." }),
         },
         // Checked here too: a query that selects only totalCount never runs `resolve`, and counting
         // by a masked field would reveal it digit by digit just as listing would.
-        totalCount: (_parent: unknown, args: Record<string, unknown>, ctx: Context) => {
+        totalCount: (_parent, args, ctx) => {
           checkFilterAndSort(ctx, opts.model, args);
-          return opts.delegate(ctx.db).count({ where: scopedWhere(ctx, opts.model, args.where) });
+          return delegate(ctx).count({ where: scopedWhere(ctx, opts.model, args.where) });
         },
-        resolve: (query: object, _root: unknown, args: Record<string, unknown>, ctx: Context) => {
+        resolve: async (query, _root, args, ctx) => {
           checkFilterAndSort(ctx, opts.model, args);
-          return opts.delegate(ctx.db).findMany({
+          const rows = await delegate(ctx).findMany({
             ...query,
             where: scopedWhere(ctx, opts.model, args.where),
-            orderBy: toPrismaOrder(args.orderBy as OrderArg[]),
+            orderBy: toPrismaOrder(args.orderBy),
             relationLoadStrategy: "join",
-          }) as never;
+          });
+          return rows as RowOf<"Region">[];
         },
-      } as never,
+      },
       {},
       {},
     ),

@@ -1,10 +1,9 @@
 // Perizinan: permit applications and their decisions.
 import { audited } from "../audit/transaction.ts";
 import { notBlank, rejectInput } from "../domain/validate.ts";
-import { rowScope } from "../policy/scope.ts";
 import { builder } from "./builder.ts";
 import { addRootQueries, StringFilter } from "./lists.ts";
-import { citizenInScope, loadForUpdate, ownAgency } from "./mutations.ts";
+import { citizenInScope, loadForUpdate, ownAgency, updateVersioned } from "./mutations.ts";
 
 export const PermitStatus = builder.enumType("PermitStatus", {
   values: ["SUBMITTED", "UNDER_REVIEW", "APPROVED", "REJECTED", "REVOKED"] as const,
@@ -42,8 +41,7 @@ addRootQueries({
   one: "permit",
   many: "permits",
   model: "Permit",
-  delegate: (db) => db.permit,
-  where: PermitWhere as never,
+  where: PermitWhere,
   orderFields: ["submittedAt", "permitType"],
 });
 
@@ -120,9 +118,7 @@ function permitStep(
       resolve: (query, _root, { input }, ctx, info) =>
         audited(ctx, info, field, { entityType: "Permit", entityId: String(input.id) }, async (tx) => {
           const id = String(input.id);
-          const before = await loadForUpdate("Permit", id, input.version, () =>
-            tx.permit.findFirst({ where: { AND: [{ id }, rowScope(ctx.policy, ctx.principal, "Permit")] } }),
-          );
+          const before = await loadForUpdate(ctx, tx, "Permit", id, input.version);
           if (before.status !== from) {
             rejectInput(
               "input.id",
@@ -141,11 +137,14 @@ function permitStep(
           if (field === "approvePermit" && input.validUntil.getTime() <= Date.now()) {
             rejectInput("input.validUntil", "future_date", "must be after today.");
           }
-          const after = await tx.permit.update({
-            ...query,
-            where: { id, version: input.version },
-            data: { status: to, ...decision, ...approval, version: { increment: 1 } },
-          });
+          const after = await updateVersioned(
+            tx,
+            "Permit",
+            id,
+            input.version,
+            { status: to, ...decision, ...approval },
+            query,
+          );
           return { entity: after, entityId: id, citizenId: before.applicantId, before, after };
         }),
     }),

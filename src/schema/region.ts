@@ -35,8 +35,7 @@ addRootQueries({
   one: "region",
   many: "regions",
   model: "Region",
-  delegate: (db) => db.region,
-  where: RegionWhere as never,
+  where: RegionWhere,
   orderFields: ["code", "name"],
   key: { name: "code", column: "code" },
 });

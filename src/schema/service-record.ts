@@ -39,8 +39,7 @@ addRootQueries({
   one: "serviceRecord",
   many: "serviceRecords",
   model: "ServiceRecord",
-  delegate: (db) => db.serviceRecord,
-  where: ServiceRecordWhere as never,
+  where: ServiceRecordWhere,
   orderFields: ["servedAt", "serviceType"],
 });
 

@@ -2,10 +2,9 @@
 import { audited } from "../audit/transaction.ts";
 import { notBlank, positiveAmount, rejectInput } from "../domain/validate.ts";
 import { ConflictError } from "../errors.ts";
-import { rowScope } from "../policy/scope.ts";
 import { builder } from "./builder.ts";
 import { addRootQueries, StringFilter } from "./lists.ts";
-import { citizenInScope, loadForUpdate } from "./mutations.ts";
+import { citizenInScope, loadForUpdate, updateVersioned } from "./mutations.ts";
 
 export const AssistanceStatus = builder.enumType("AssistanceStatus", { values: ["ACTIVE", "ENDED"] as const });
 
@@ -35,8 +34,7 @@ addRootQueries({
   one: "socialAssistance",
   many: "socialAssistances",
   model: "SocialAssistance",
-  delegate: (db) => db.socialAssistance,
-  where: SocialAssistanceWhere as never,
+  where: SocialAssistanceWhere,
   orderFields: ["program", "period"],
 });
 
@@ -113,18 +111,10 @@ builder.mutationField("endSocialAssistance", (t) =>
         { entityType: "SocialAssistance", entityId: String(input.id) },
         async (tx) => {
           const id = String(input.id);
-          const before = await loadForUpdate("SocialAssistance", id, input.version, () =>
-            tx.socialAssistance.findFirst({
-              where: { AND: [{ id }, rowScope(ctx.policy, ctx.principal, "SocialAssistance")] },
-            }),
-          );
+          const before = await loadForUpdate(ctx, tx, "SocialAssistance", id, input.version);
           if (before.status !== "ACTIVE")
             rejectInput("input.id", "status_transition", "the enrollment has already ended.");
-          const after = await tx.socialAssistance.update({
-            ...query,
-            where: { id, version: input.version },
-            data: { status: "ENDED", version: { increment: 1 } },
-          });
+          const after = await updateVersioned(tx, "SocialAssistance", id, input.version, { status: "ENDED" }, query);
           return { entity: after, entityId: id, citizenId: before.citizenId, before, after };
         },
       ),

@@ -1,10 +1,9 @@
 // Pajak daerah: regional tax assessments and payments.
 import { audited } from "../audit/transaction.ts";
 import { notBlank, positiveAmount, rejectInput } from "../domain/validate.ts";
-import { rowScope } from "../policy/scope.ts";
 import { builder } from "./builder.ts";
 import { addRootQueries, DateFilter, DecimalFilter, StringFilter } from "./lists.ts";
-import { citizenInScope, loadForUpdate, ownAgency } from "./mutations.ts";
+import { citizenInScope, loadForUpdate, ownAgency, updateVersioned } from "./mutations.ts";
 
 export const TaxType = builder.enumType("TaxType", {
   values: ["LAND_AND_BUILDING", "LAND_TRANSFER", "VEHICLE", "RESTAURANT", "HOTEL", "ADVERTISEMENT"] as const,
@@ -48,8 +47,7 @@ addRootQueries({
   one: "taxRecord",
   many: "taxRecords",
   model: "TaxRecord",
-  delegate: (db) => db.taxRecord,
-  where: TaxRecordWhere as never,
+  where: TaxRecordWhere,
   orderFields: ["period", "dueDate", "assessedAmount"],
 });
 
@@ -111,9 +109,7 @@ builder.mutationField("recordTaxPayment", (t) =>
     resolve: (query, _root, { input }, ctx, info) =>
       audited(ctx, info, "recordTaxPayment", { entityType: "TaxRecord", entityId: String(input.id) }, async (tx) => {
         const id = String(input.id);
-        const before = await loadForUpdate("TaxRecord", id, input.version, () =>
-          tx.taxRecord.findFirst({ where: { AND: [{ id }, rowScope(ctx.policy, ctx.principal, "TaxRecord")] } }),
-        );
+        const before = await loadForUpdate(ctx, tx, "TaxRecord", id, input.version);
         positiveAmount("input.amount", input.amount);
         if (input.paidAt.getTime() > Date.now())
           rejectInput("input.paidAt", "not_in_future", "must not be in the future.");
@@ -127,16 +123,12 @@ builder.mutationField("recordTaxPayment", (t) =>
         const paid = before.paidAmount.add(input.amount);
         if (paid.greaterThan(before.assessedAmount))
           rejectInput("input.amount", "overpayment", "is more than what is still owed.");
-        const after = await tx.taxRecord.update({
-          ...query,
-          where: { id, version: input.version },
-          data: {
-            paidAmount: paid.toFixed(2),
-            paidAt: input.paidAt,
-            status: paid.equals(before.assessedAmount) ? "PAID" : "PARTIALLY_PAID",
-            version: { increment: 1 },
-          },
-        });
+        const payment = {
+          paidAmount: paid.toFixed(2),
+          paidAt: input.paidAt,
+          status: paid.equals(before.assessedAmount) ? ("PAID" as const) : ("PARTIALLY_PAID" as const),
+        };
+        const after = await updateVersioned(tx, "TaxRecord", id, input.version, payment, query);
         return { entity: after, entityId: id, citizenId: before.citizenId, before, after };
       }),
   }),

@@ -4,16 +4,16 @@ import { createYoga, type Plugin, useReadinessCheck } from "graphql-yoga";
 import { principalOf, useAuth } from "../auth/use-auth.ts";
 import { createTokenVerifier } from "../auth/verify.ts";
 import type { Config } from "../config.ts";
+import type { Context } from "../context.ts";
 import type { Database } from "../db/database.ts";
 import { useLimits } from "../limits/use-limits.ts";
+import { createLogger, type Logger } from "../log.ts";
 import { useAccessLog } from "../masking/use-access-log.ts";
-import { policyLayer } from "../policy/enforce.ts";
 import { loadPolicy } from "../policy/load.ts";
 import type { Policy } from "../policy/policy.ts";
 import { schema } from "../schema/index.ts";
-import type { Context } from "./context.ts";
 import { createMaskError } from "./errors.ts";
-import { createLogger, type Logger } from "./log.ts";
+import { policyLayer } from "./use-policy.ts";
 
 export const GRAPHQL_ENDPOINT = "/graphql";
 
@@ -98,6 +98,7 @@ export function createGateway({
       reveals: [],
       auditKey: config.auditKey,
       log,
+      loaders: new Map(),
     }),
   });
 }

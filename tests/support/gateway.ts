@@ -2,7 +2,7 @@
 import { issueDevToken } from "../../src/auth/dev-token.ts";
 import { type Config, loadConfig } from "../../src/config.ts";
 import type { Database } from "../../src/db/database.ts";
-import { createLogger } from "../../src/server/log.ts";
+import { createLogger } from "../../src/log.ts";
 import { createGateway, type Gateway } from "../../src/server/yoga.ts";
 
 export const testConfig: Config = loadConfig({ NODE_ENV: "test", LOG_LEVEL: "silent" });

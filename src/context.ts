@@ -1,9 +1,9 @@
 // What every resolver can see about the request. Built once per request in server/yoga.ts.
-import type { Principal } from "../auth/principal.ts";
-import type { Db } from "../db/database.ts";
-import type { Reveal } from "../masking/apply.ts";
-import type { Policy } from "../policy/policy.ts";
+import type { Principal } from "./auth/principal.ts";
+import type { Db } from "./db/database.ts";
 import type { Logger } from "./log.ts";
+import type { Reveal } from "./masking/apply.ts";
+import type { Policy } from "./policy/policy.ts";
 
 export interface Context {
   principal: Principal;
@@ -20,4 +20,6 @@ export interface Context {
   /** Key of the audit trail's keyed hashes (AUDIT_HMAC_KEY). */
   auditKey: string;
   log: Logger;
+  /** Per-request DataLoaders by name (batched lookups by key; see policy/scope.ts). */
+  loaders: Map<string, unknown>;
 }

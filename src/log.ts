@@ -1,5 +1,5 @@
 // Structured JSON logs, one line per event, with the request id when there is one.
-import type { Config } from "../config.ts";
+import type { Config } from "./config.ts";
 
 const LEVELS = { debug: 10, info: 20, warn: 30, error: 40, silent: 99 } as const;
 type Level = Exclude<keyof typeof LEVELS, "silent">;

@@ -1,0 +1,78 @@
+// The policy layer, assembled from its parts: graphql-shield's rules and the to-one scope checks
+// (policy/), the masking step (masking/) and the audit entry of a refused mutation (audit/). It sits
+// here, beside the rest of the plugin wiring, so that policy/ itself depends on neither masking nor audit.
+import type { DocumentNode, GraphQLResolveInfo, GraphQLSchema } from "graphql";
+import { applyMiddleware } from "graphql-middleware";
+import { rule, shield } from "graphql-shield";
+import type { Plugin } from "graphql-yoga";
+import type { MutationName } from "../audit/events.ts";
+import { recordRefusal } from "../audit/transaction.ts";
+import type { Context } from "../context.ts";
+import { ForbiddenError } from "../errors.ts";
+import { maskingMiddleware } from "../masking/apply.ts";
+import { documentFullyGranted, scopeMiddleware, shieldRules } from "../policy/enforce.ts";
+import type { Policy } from "../policy/policy.ts";
+
+/** A refused mutation is audited too (outcome DENIED), so attempts show up in the trail. */
+function recordDeniedMutation(
+  ctx: Context,
+  info: GraphQLResolveInfo,
+  field: string,
+  target: { entityType: string; entityId: string | null },
+  error: ForbiddenError,
+): Promise<void> {
+  return recordRefusal(ctx, info, field as MutationName, "DENIED", target, error);
+}
+
+/** graphql-shield with the policy's rules, deny by default. */
+export function policyShield(schema: GraphQLSchema, policy: Policy) {
+  return shield(shieldRules(policy, schema, recordDeniedMutation), {
+    fallbackRule: rule("deny-by-default", { cache: "no_cache" })(
+      () => new ForbiddenError("No policy grants this field."),
+    ),
+    // Errors our resolvers throw (NOT_FOUND, BAD_USER_INPUT, ...) pass through unchanged.
+    allowExternalErrors: true,
+    debug: false,
+  });
+}
+
+/** The schema with graphql-shield on every field: the authority whenever a request touches a denied field. */
+export function shieldedSchema(schema: GraphQLSchema, policy: Policy): GraphQLSchema {
+  const permissions = policyShield(schema, policy);
+  // Outermost first: who may reach the field, then the scope of a related row, then masking.
+  return applyMiddleware(schema, permissions, scopeMiddleware(schema), maskingMiddleware(policy, schema));
+}
+
+/**
+ * The policy layer. graphql-shield wraps every field in an async rule, which on a page of 100
+ * citizens with nested lists is thousands of promises (measured: 0.82 of the throughput without it).
+ * So each request is checked once, before execution, against the same policy: when it names only
+ * granted fields — the normal case — it runs on the schema with masking and scope checks but without
+ * the per-field shield; when it names anything not granted, it runs on the shielded schema, so a
+ * denial is decided and answered by shield exactly as before (null + FORBIDDEN at the path, NOT_FOUND
+ * for a closed entry point, an audit entry for a refused mutation). Row scope is in every query's
+ * `where` on both paths.
+ */
+export function policyLayer(schema: GraphQLSchema, policy: Policy): { schema: GraphQLSchema; plugin: Plugin<Context> } {
+  const shielded = shieldedSchema(schema, policy);
+  const granted = applyMiddleware(schema, scopeMiddleware(schema), maskingMiddleware(policy, schema));
+  // Yoga reuses the parsed document of a repeated query string, so the check runs once per (document, role).
+  const decisions = new WeakMap<DocumentNode, Map<string, boolean>>();
+  const plugin: Plugin<Context> = {
+    onExecute({ args }) {
+      const role = args.contextValue.principal.role;
+      let byRole = decisions.get(args.document);
+      if (!byRole) {
+        byRole = new Map();
+        decisions.set(args.document, byRole);
+      }
+      let ok = byRole.get(role);
+      if (ok === undefined) {
+        ok = documentFullyGranted(policy, shielded, args.document, role);
+        byRole.set(role, ok);
+      }
+      (args as { schema: GraphQLSchema }).schema = ok ? granted : shielded;
+    },
+  };
+  return { schema: shielded, plugin };
+}
