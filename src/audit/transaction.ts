@@ -11,13 +11,13 @@ import {
   NotFoundError,
   UnavailableError,
 } from "../errors.ts";
-import type { Prisma } from "../generated/prisma/client.ts";
+import type { AuditOutcome, Prisma } from "../generated/prisma/client.ts";
 import { EVENTS, type MutationName, SENSITIVE_COLUMNS } from "./events.ts";
 import { entryHash, keyedValueHash } from "./hash.ts";
 
 export type Tx = Prisma.TransactionClient;
 
-type Outcome = "SUCCESS" | "DENIED" | "INVALID" | "CONFLICT" | "ERROR";
+type Outcome = AuditOutcome;
 
 /** What a mutation's change reports back for its audit entry. */
 export interface Change<T> {

@@ -16,7 +16,7 @@
 // createMany), all inside one transaction, so a seed that fails half-way leaves nothing behind and
 // the caller can simply run it again. 100,000 citizens take about 40 s on PostgreSQL 15.
 import { createHash } from "node:crypto";
-import { buildFamilyCardNumber, buildNik, type Sex } from "../domain/nik.ts";
+import { buildFamilyCardNumber, buildNik } from "../domain/nik.ts";
 import type {
   AgencyKind,
   CitizenStatus,
@@ -28,6 +28,7 @@ import type {
   Religion,
   ServiceChannel,
   ServiceOutcome,
+  Sex,
   TaxStatus,
   TaxType,
 } from "../generated/prisma/client.ts";

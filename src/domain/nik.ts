@@ -9,7 +9,7 @@
 // No. KK, 16 digits: PP RR DD  DDMMYY (issue date, no +40)  SSSS.
 // A number that is valid by structure may still not exist: only the registry knows that.
 
-export type Sex = "MALE" | "FEMALE";
+import type { Sex } from "../generated/prisma/client.ts";
 
 /** Added to the day of birth of women in a NIK. */
 export const NIK_FEMALE_DAY_OFFSET = 40;

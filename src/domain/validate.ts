@@ -2,8 +2,8 @@
 // constraints and triggers (the last line); here they become precise messages with the field path
 // and the rule broken, before anything is written.
 import { BadUserInputError } from "../errors.ts";
-import type { Prisma } from "../generated/prisma/client.ts";
-import { parseFamilyCardNumber, parseNik, type Sex } from "./nik.ts";
+import type { Prisma, Sex } from "../generated/prisma/client.ts";
+import { parseFamilyCardNumber, parseNik } from "./nik.ts";
 
 type Tx = Prisma.TransactionClient;
 

@@ -88,6 +88,7 @@ export function shieldRules(policy: Policy, schema: GraphQLSchema, onMutationDen
   for (const type of Object.values(schema.getTypeMap())) {
     if (isObjectType(type) && isStructuralType(type.name) && !type.name.startsWith("__")) rules[type.name] = allow;
   }
+  // IRules is a recursive union of rule maps that a map built type by type cannot be declared as.
   return rules as unknown as IRules;
 }
 

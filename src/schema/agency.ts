@@ -1,19 +1,9 @@
 // Instansi: government agencies and what each of them holds.
+import { $Enums } from "../generated/prisma/client.ts";
 import { builder } from "./builder.ts";
 import { addRootQueries, StringFilter, scopedRelation } from "./lists.ts";
 
-export const AgencyKind = builder.enumType("AgencyKind", {
-  values: [
-    "CIVIL_REGISTRY",
-    "REVENUE",
-    "SOCIAL_AFFAIRS",
-    "LICENSING",
-    "FINANCE",
-    "ARCHIVES",
-    "HEALTH",
-    "EDUCATION",
-  ] as const,
-});
+export const AgencyKind = builder.enumType($Enums.AgencyKind, { name: "AgencyKind" });
 
 builder.prismaObject("Agency", {
   description: "Instansi / dinas: a government agency.",

@@ -1,13 +1,12 @@
 // Arsip: archived documents with their SHA-256 checksums.
 import { audited } from "../audit/transaction.ts";
 import { notBlank, rejectInput } from "../domain/validate.ts";
+import { $Enums } from "../generated/prisma/client.ts";
 import { builder } from "./builder.ts";
 import { addRootQueries, StringFilter } from "./lists.ts";
 import { citizenInScope, loadInScope, ownAgency } from "./mutations.ts";
 
-export const Classification = builder.enumType("Classification", {
-  values: ["PUBLIC", "INTERNAL", "CONFIDENTIAL", "SECRET"] as const,
-});
+export const Classification = builder.enumType($Enums.Classification, { name: "Classification" });
 
 builder.prismaObject("ArchiveDocument", {
   description: "Arsip: a document whose checksum is verified on demand and after every restore.",

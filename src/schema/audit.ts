@@ -4,6 +4,7 @@
 
 import type { Context } from "../context.ts";
 import { BadUserInputError } from "../errors.ts";
+import { $Enums } from "../generated/prisma/client.ts";
 import { rowScope } from "../policy/scope.ts";
 import { builder } from "./builder.ts";
 import { pageSize } from "./lists.ts";
@@ -16,9 +17,7 @@ builder.scalarType("JSON", {
   },
 });
 
-export const AuditOutcome = builder.enumType("AuditOutcome", {
-  values: ["SUCCESS", "DENIED", "INVALID", "CONFLICT", "ERROR"] as const,
-});
+export const AuditOutcome = builder.enumType($Enums.AuditOutcome, { name: "AuditOutcome" });
 
 builder.prismaObject("AuditEntry", {
   description: "One mutation: who did what to which record, with which outcome, in which request.",

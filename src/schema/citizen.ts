@@ -3,20 +3,17 @@ import { audited } from "../audit/transaction.ts";
 import { checkFamilyCard, checkNik, checkVillage, notBlank, notInFuture, threeDigits } from "../domain/validate.ts";
 import { BadUserInputError, ConflictError, NotFoundError } from "../errors.ts";
 import type { Prisma } from "../generated/prisma/client.ts";
+import { $Enums } from "../generated/prisma/client.ts";
 import { addressParts, formatAddress } from "../masking/maskers.ts";
 import { scoped } from "../policy/scope.ts";
 import { builder } from "./builder.ts";
 import { addRootQueries, DateFilter, StringFilter, scopedRelation } from "./lists.ts";
 import { assertCanPlace, loadForUpdate, updateVersioned } from "./mutations.ts";
 
-export const Sex = builder.enumType("Sex", { values: ["MALE", "FEMALE"] as const });
-export const Religion = builder.enumType("Religion", {
-  values: ["ISLAM", "PROTESTANT", "CATHOLIC", "HINDU", "BUDDHIST", "CONFUCIAN", "OTHER"] as const,
-});
-export const MaritalStatus = builder.enumType("MaritalStatus", {
-  values: ["SINGLE", "MARRIED", "DIVORCED", "WIDOWED"] as const,
-});
-export const CitizenStatus = builder.enumType("CitizenStatus", { values: ["ALIVE", "DECEASED", "MOVED"] as const });
+export const Sex = builder.enumType($Enums.Sex, { name: "Sex" });
+export const Religion = builder.enumType($Enums.Religion, { name: "Religion" });
+export const MaritalStatus = builder.enumType($Enums.MaritalStatus, { name: "MaritalStatus" });
+export const CitizenStatus = builder.enumType($Enums.CitizenStatus, { name: "CitizenStatus" });
 
 /** The columns and region names an address is built from, loaded in the citizen's own query. */
 const addressSelect = {

@@ -2,11 +2,12 @@
 import { audited } from "../audit/transaction.ts";
 import { checkBackdateWindow, notBlank, positiveAmount, rejectInput } from "../domain/validate.ts";
 import { ConflictError } from "../errors.ts";
+import { $Enums } from "../generated/prisma/client.ts";
 import { builder } from "./builder.ts";
 import { addRootQueries, DateFilter, DecimalFilter, StringFilter } from "./lists.ts";
 import { ownAgency } from "./mutations.ts";
 
-export const Direction = builder.enumType("Direction", { values: ["DEBIT", "CREDIT"] as const });
+export const Direction = builder.enumType($Enums.Direction, { name: "Direction" });
 
 builder.prismaObject("FinancialTransaction", {
   description: "Transaksi keuangan daerah: never back-dated beyond the configured window.",

@@ -1,12 +1,13 @@
 // Perizinan: permit applications and their decisions.
 import { audited } from "../audit/transaction.ts";
 import { notBlank, rejectInput } from "../domain/validate.ts";
+import { $Enums } from "../generated/prisma/client.ts";
 import { builder } from "./builder.ts";
 import { addRootQueries, StringFilter } from "./lists.ts";
 import { citizenInScope, loadForUpdate, ownAgency, updateVersioned } from "./mutations.ts";
 
-export const PermitStatus = builder.enumType("PermitStatus", {
-  values: ["SUBMITTED", "UNDER_REVIEW", "APPROVED", "REJECTED", "REVOKED"] as const,
+export const PermitStatus = builder.enumType($Enums.PermitStatus, {
+  name: "PermitStatus",
   description: "SUBMITTED → UNDER_REVIEW → APPROVED | REJECTED; APPROVED → REVOKED.",
 });
 
@@ -48,8 +49,6 @@ addRootQueries({
 // ---------------------------------------------------------------------------------------------
 // Mutations (licensing officers of the permit's agency). The workflow is the same one the database
 // enforces: SUBMITTED → UNDER_REVIEW → APPROVED | REJECTED; APPROVED → REVOKED.
-
-type PermitStatusName = "SUBMITTED" | "UNDER_REVIEW" | "APPROVED" | "REJECTED" | "REVOKED";
 
 const SubmitPermitInput = builder.inputType("SubmitPermitInput", {
   fields: (t) => ({
@@ -105,8 +104,8 @@ const ApprovePermitInput = builder.inputType("ApprovePermitInput", {
 /** One workflow step: load in scope at the version read, check the step is allowed, move. */
 function permitStep(
   field: "reviewPermit" | "approvePermit" | "rejectPermit" | "revokePermit",
-  from: PermitStatusName,
-  to: PermitStatusName,
+  from: $Enums.PermitStatus,
+  to: $Enums.PermitStatus,
   description: string,
 ) {
   const input = field === "approvePermit" ? ApprovePermitInput : PermitDecisionInput;

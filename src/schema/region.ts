@@ -1,10 +1,9 @@
 // Wilayah: regions are public reference data (codes and names), readable by every role the policy names.
+import { $Enums } from "../generated/prisma/client.ts";
 import { builder } from "./builder.ts";
 import { addRootQueries, StringFilter } from "./lists.ts";
 
-export const RegionLevel = builder.enumType("RegionLevel", {
-  values: ["PROVINCE", "REGENCY", "DISTRICT", "VILLAGE"] as const,
-});
+export const RegionLevel = builder.enumType($Enums.RegionLevel, { name: "RegionLevel" });
 
 builder.prismaObject("Region", {
   description: "Wilayah: a Kemendagri region (province, regency, district or village).",

@@ -2,14 +2,13 @@
 import { audited } from "../audit/transaction.ts";
 import { notBlank } from "../domain/validate.ts";
 import { ForbiddenError } from "../errors.ts";
+import { $Enums } from "../generated/prisma/client.ts";
 import { builder } from "./builder.ts";
 import { addRootQueries, StringFilter } from "./lists.ts";
 import { citizenInScope } from "./mutations.ts";
 
-export const ServiceChannel = builder.enumType("ServiceChannel", { values: ["COUNTER", "ONLINE", "MOBILE"] as const });
-export const ServiceOutcome = builder.enumType("ServiceOutcome", {
-  values: ["COMPLETED", "PENDING", "REJECTED", "REFERRED"] as const,
-});
+export const ServiceChannel = builder.enumType($Enums.ServiceChannel, { name: "ServiceChannel" });
+export const ServiceOutcome = builder.enumType($Enums.ServiceOutcome, { name: "ServiceOutcome" });
 
 builder.prismaObject("ServiceRecord", {
   description: "Riwayat layanan: one service given to a citizen.",

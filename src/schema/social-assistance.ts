@@ -2,11 +2,12 @@
 import { audited } from "../audit/transaction.ts";
 import { notBlank, positiveAmount, rejectInput } from "../domain/validate.ts";
 import { ConflictError } from "../errors.ts";
+import { $Enums } from "../generated/prisma/client.ts";
 import { builder } from "./builder.ts";
 import { addRootQueries, StringFilter } from "./lists.ts";
 import { citizenInScope, loadForUpdate, updateVersioned } from "./mutations.ts";
 
-export const AssistanceStatus = builder.enumType("AssistanceStatus", { values: ["ACTIVE", "ENDED"] as const });
+export const AssistanceStatus = builder.enumType($Enums.AssistanceStatus, { name: "AssistanceStatus" });
 
 builder.prismaObject("SocialAssistance", {
   description: "Bansos: one citizen in one program for one period.",

@@ -1,16 +1,13 @@
 // Pajak daerah: regional tax assessments and payments.
 import { audited } from "../audit/transaction.ts";
 import { notBlank, positiveAmount, rejectInput } from "../domain/validate.ts";
+import { $Enums } from "../generated/prisma/client.ts";
 import { builder } from "./builder.ts";
 import { addRootQueries, DateFilter, DecimalFilter, StringFilter } from "./lists.ts";
 import { citizenInScope, loadForUpdate, ownAgency, updateVersioned } from "./mutations.ts";
 
-export const TaxType = builder.enumType("TaxType", {
-  values: ["LAND_AND_BUILDING", "LAND_TRANSFER", "VEHICLE", "RESTAURANT", "HOTEL", "ADVERTISEMENT"] as const,
-});
-export const TaxStatus = builder.enumType("TaxStatus", {
-  values: ["ASSESSED", "PARTIALLY_PAID", "PAID", "CANCELLED"] as const,
-});
+export const TaxType = builder.enumType($Enums.TaxType, { name: "TaxType" });
+export const TaxStatus = builder.enumType($Enums.TaxStatus, { name: "TaxStatus" });
 
 builder.prismaObject("TaxRecord", {
   description: "Pajak daerah: one assessment of a regional tax and what has been paid.",
