@@ -12,7 +12,7 @@ import { createLogger } from "../../src/log.ts";
 import { MODEL_NAMES, modelEntry, rowRulesOf } from "../../src/models.ts";
 import { loadPolicy } from "../../src/policy/load.ts";
 import { Policy, type RolePolicy } from "../../src/policy/policy.ts";
-import { relatedRowVisible, rowScope } from "../../src/policy/scope.ts";
+import { relatedRowVisible, rowScope, scoped } from "../../src/policy/scope.ts";
 import { schema } from "../../src/schema/index.ts";
 import { databaseKinds, openTestDatabase } from "../support/db.ts";
 import { testConfig } from "../support/gateway.ts";
@@ -90,25 +90,42 @@ describe.each(databaseKinds())("row scope from the registry (%s)", (kind) => {
   it.each(["region", "agency"] as const)(
     "a principal without the claim a %s rule needs sees no row of any model",
     async (rule) => {
-      const scoped = policyWithRule(rule);
+      const scopedPolicy = policyWithRule(rule);
       const who = principal("probe"); // no region, no agency claim
-      const ruled = MODEL_NAMES.filter((m) => scoped.rows("probe", m) === rule);
+      const ruled = MODEL_NAMES.filter((m) => scopedPolicy.rows("probe", m) === rule);
       expect(ruled.length).toBeGreaterThan(3);
       for (const model of ruled) {
         const all = await modelEntry(model).delegate(db.prisma).count({ where: {} });
         expect(all, `${model} has seeded rows`).toBeGreaterThan(0);
-        const seen = await modelEntry(model)
+        // Alone and combined with a caller's (empty) filter, as every list combines them.
+        const alone = await modelEntry(model)
           .delegate(db.prisma)
-          .count({ where: rowScope(scoped, who, model) });
-        expect(seen, model).toBe(0);
+          .count({ where: rowScope(scopedPolicy, who, model) });
+        const combined = await modelEntry(model)
+          .delegate(db.prisma)
+          .count({ where: scoped(context(db, who, scopedPolicy), model, {}) });
+        expect([alone, combined], model).toEqual([0, 0]);
       }
     },
   );
 
   it("a model with no rule for the role matches no row, whatever the claims", async () => {
     const who = principal("front_office", { region: "32", agency: "DUKCAPIL-3201" });
-    expect(policy.rows("front_office", "AuditEntry")).toBeUndefined();
-    const seen = await db.prisma.auditEntry.count({ where: rowScope(policy, who, "AuditEntry") });
+    expect(policy.rows("front_office", "AccessEntry")).toBeUndefined();
+    const citizen = await db.prisma.citizen.findFirstOrThrow();
+    await db.prisma.accessEntry.create({
+      data: {
+        actor: "someone",
+        role: "registry_officer",
+        citizenId: citizen.id,
+        field: "Citizen.nik",
+        purpose: "court-order",
+        caseRef: "PN-1/2026",
+        requestId: "r1",
+      },
+    });
+    expect(await db.prisma.accessEntry.count()).toBe(1);
+    const seen = await db.prisma.accessEntry.count({ where: scoped(context(db, who), "AccessEntry", {}) });
     expect(seen).toBe(0);
   });
 
