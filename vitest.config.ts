@@ -17,6 +17,12 @@ export default defineConfig({
     hookTimeout: 180_000,
     pool: "forks",
     maxWorkers: 2,
+    // Reuse each worker process for many test files instead of a fresh one per file: a worker then
+    // migrates its PGlite template once (tests/support/db.ts), not once per file (several seconds
+    // each). Safe because nothing leaks between files: src/ keeps no module state beyond per-request
+    // WeakMaps and the cached wasm engine, tests neither mock modules nor change process.env, and each
+    // file opens (and closes) its own databases.
+    isolate: false,
     globalSetup: ["tests/support/global-setup.ts"],
   },
 });

@@ -8,13 +8,10 @@
 // Every request carries its own x-request-id, so each one is matched with its audit entry, and the
 // data written names the request too (serviceType, taxObjectNumber, street, occupation), so each new
 // row is matched with its entry by entity id. Runs only with TEST_DATABASE_URL (PostgreSQL).
-import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import net from "node:net";
-import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type MutationName, SENSITIVE_COLUMNS } from "../../src/audit/events.ts";
+import { SENSITIVE_COLUMNS } from "../../src/audit/events.ts";
 import { keyedValueHash } from "../../src/audit/hash.ts";
 import { sealAll } from "../../src/audit/seal.ts";
 import { issueDevToken } from "../../src/auth/dev-token.ts";
@@ -23,8 +20,18 @@ import { type Database, openPostgres } from "../../src/db/database.ts";
 import { applyMigrations } from "../../src/db/migrator.ts";
 import { seed } from "../../src/db/seed.ts";
 import { verifyEveryWay } from "../support/audit.ts";
+import { freePorts, gatewayProcesses, sleep } from "../support/gateway-processes.ts";
+import {
+  type ClientOutcome,
+  type Kind,
+  type LoadPools,
+  mutationLoad,
+  type Outcome,
+  REQUEST,
+  type Role,
+  type Sent,
+} from "../support/mutation-load.ts";
 
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 /** Shared by the servers (AUDIT_HMAC_KEY) and verify here. */
 const AUDIT_KEY = "gerbang-concurrency-test-audit-key-000000000001";
 const CITIZENS = 200;
@@ -37,39 +44,6 @@ const KILL_AT = 0.4;
 /** ... and hold dispatching at this share until B is back, so that it serves load after its restart. */
 const RESUME_AT = 0.7;
 const REGION = "32.01";
-
-type Outcome = "SUCCESS" | "DENIED" | "INVALID" | "CONFLICT" | "ERROR";
-type ClientOutcome = Outcome | "UNKNOWN";
-
-type Kind =
-  | "service"
-  | "serviceOutOfRegion"
-  | "tax"
-  | "taxNegative"
-  | "taxZero"
-  | "address"
-  | "addressStale"
-  | "correct"
-  | "correctStale"
-  | "registerBadNik"
-  | "deniedAssessTax"
-  | "deniedChangeAddress";
-
-/** Share of each kind in the load (out of 100). */
-const MIX: ReadonlyArray<readonly [Kind, number]> = [
-  ["service", 28],
-  ["tax", 14],
-  ["address", 16],
-  ["correct", 10],
-  ["serviceOutOfRegion", 4],
-  ["taxNegative", 4],
-  ["taxZero", 3],
-  ["addressStale", 4],
-  ["correctStale", 3],
-  ["registerBadNik", 6],
-  ["deniedAssessTax", 4],
-  ["deniedChangeAddress", 4],
-];
 
 /** The outcomes a request of each kind may legitimately have when the server answers. */
 const EXPECTED: Record<Kind, readonly Outcome[]> = {
@@ -88,97 +62,7 @@ const EXPECTED: Record<Kind, readonly Outcome[]> = {
   deniedChangeAddress: ["DENIED"],
 };
 
-type Role = "front_office" | "registry_officer" | "tax_officer";
-
-const REQUEST: Record<Kind, { mutation: MutationName; role: Role }> = {
-  service: { mutation: "recordService", role: "front_office" },
-  serviceOutOfRegion: { mutation: "recordService", role: "front_office" },
-  tax: { mutation: "assessTax", role: "tax_officer" },
-  taxNegative: { mutation: "assessTax", role: "tax_officer" },
-  taxZero: { mutation: "assessTax", role: "tax_officer" },
-  address: { mutation: "changeCitizenAddress", role: "registry_officer" },
-  addressStale: { mutation: "changeCitizenAddress", role: "registry_officer" },
-  correct: { mutation: "correctCitizen", role: "registry_officer" },
-  correctStale: { mutation: "correctCitizen", role: "registry_officer" },
-  registerBadNik: { mutation: "registerCitizen", role: "registry_officer" },
-  deniedAssessTax: { mutation: "assessTax", role: "front_office" },
-  deniedChangeAddress: { mutation: "changeCitizenAddress", role: "tax_officer" },
-};
-
-const DOCUMENTS: Partial<Record<MutationName, string>> = {
-  recordService: "mutation RecordService($input: RecordServiceInput!) { recordService(input: $input) { id } }",
-  assessTax: "mutation AssessTax($input: AssessTaxInput!) { assessTax(input: $input) { id } }",
-  changeCitizenAddress:
-    "mutation ChangeAddress($input: ChangeCitizenAddressInput!) { changeCitizenAddress(input: $input) { id version } }",
-  correctCitizen:
-    "mutation CorrectCitizen($input: CorrectCitizenInput!) { correctCitizen(input: $input) { id version } }",
-  registerCitizen: "mutation RegisterCitizen($input: RegisterCitizenInput!) { registerCitizen(input: $input) { id } }",
-};
-const READ_VERSION = "query CitizenVersion($id: ID!) { citizen(id: $id) { id version } }";
-
 const CITIZEN_MUTATIONS: ReadonlySet<string> = new Set(["changeCitizenAddress", "correctCitizen"]);
-const BAD_NIKS = ["12345", "3201011501900000", "9901011501900001", "32010115019000O1"];
-const MARITAL = ["SINGLE", "MARRIED", "DIVORCED", "WIDOWED"] as const;
-
-function outcomeOfCode(code: unknown): Outcome {
-  if (code === "FORBIDDEN") return "DENIED";
-  if (code === "BAD_USER_INPUT" || code === "NOT_FOUND") return "INVALID";
-  if (code === "CONFLICT") return "CONFLICT";
-  return "ERROR";
-}
-
-/** mulberry32: a small deterministic PRNG, so a failing run can be replayed with the same plan. */
-function prng(seedValue: number) {
-  let a = seedValue >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-  const pick = <T>(items: readonly T[]): T => {
-    const item = items[Math.floor(next() * items.length)];
-    if (item === undefined) throw new Error("pick from an empty list");
-    return item;
-  };
-  return { next, pick, digits: (n: number) => String(Math.floor(next() * 10 ** n)).padStart(n, "0") };
-}
-
-interface Planned {
-  index: number;
-  requestId: string;
-  kind: Kind;
-  citizenId: string;
-  village: string;
-  rt: string;
-  rw: string;
-  variant: number;
-}
-
-interface Sent {
-  planned: Planned;
-  instance: "A" | "B";
-  generation: number;
-  outcome: ClientOutcome;
-  /** yes: the server answered; no: the mutation never reached a server; maybe: sent, no answer. */
-  reached: "yes" | "no" | "maybe";
-  code?: string;
-  entityId?: string;
-  detail?: string;
-}
-
-interface Instance {
-  name: "A" | "B";
-  port: number;
-  child: ChildProcess | undefined;
-  generation: number;
-  /** The writers' view (like a load balancer's): false after a request to it failed at the HTTP level. */
-  up: boolean;
-  inFlight: number;
-  tail: string[];
-  errorLines: string[];
-}
 
 interface Baseline {
   maxSeq: string;
@@ -200,8 +84,6 @@ interface AuditRow {
   changes: Record<string, unknown> | null;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /** Values as the audit diff writes them (src/audit/transaction.ts), sensitive columns as keyed hashes. */
 function plain(value: unknown): string | null {
   if (value === null || value === undefined) return null;
@@ -212,23 +94,6 @@ function plain(value: unknown): string | null {
 function auditValue(column: string, value: unknown): string | null {
   const p = plain(value);
   return SENSITIVE_COLUMNS.has(column) ? keyedValueHash(AUDIT_KEY, p) : p;
-}
-
-function freePorts(n: number): Promise<number[]> {
-  // All listeners stay open until every port is known, so the two ports differ.
-  const servers = Array.from({ length: n }, () => net.createServer());
-  return Promise.all(
-    servers.map(
-      (s) =>
-        new Promise<number>((resolve, reject) => {
-          s.once("error", reject);
-          s.listen(0, "127.0.0.1", () => {
-            const address = s.address();
-            resolve(typeof address === "object" && address ? address.port : 0);
-          });
-        }),
-    ),
-  ).finally(() => Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve)))));
 }
 
 describe.skipIf(!testDatabaseUrl())("audit trail under concurrent load on two gateway processes (PostgreSQL)", () => {
@@ -242,20 +107,11 @@ describe.skipIf(!testDatabaseUrl())("audit trail under concurrent load on two ga
   })();
   let db: Database | undefined;
   let created = false;
-  const instances: Instance[] = [];
+  const { instances, start, kill, killAllNow } = gatewayProcesses({ databaseUrl: dbUrl, auditKey: AUDIT_KEY });
   const tokens = {} as Record<Role, string>;
-  let inRegion: string[] = [];
-  let outOfRegion: string[] = [];
-  let hot: string[] = [];
-  let villages: string[] = [];
+  const pools: LoadPools = { inRegion: [], outOfRegion: [], hot: [], villages: [] };
+  const { plan, load } = mutationLoad({ run, total: TOTAL, writers: WRITERS, tokens, pools, instances });
   const summary: string[] = [];
-
-  const killAllNow = () => {
-    for (const inst of instances) {
-      const child = inst.child;
-      if (child && child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-    }
-  };
 
   async function admin(sql: string): Promise<void> {
     const client = new pg.Client({ connectionString: adminUrl });
@@ -270,263 +126,6 @@ describe.skipIf(!testDatabaseUrl())("audit trail under concurrent load on two ga
   function database(): Database {
     if (!db) throw new Error("database not open");
     return db;
-  }
-
-  function capture(inst: Instance, chunk: Buffer) {
-    for (const line of chunk.toString("utf8").split("\n")) {
-      if (!line.trim()) continue;
-      inst.tail.push(`[${inst.name}#${inst.generation}] ${line}`);
-      if (inst.tail.length > 60) inst.tail.shift();
-      if (line.includes('"level":"error"')) inst.errorLines.push(`[${inst.name}#${inst.generation}] ${line}`);
-    }
-  }
-
-  /** Spawns `node bin/gerbang.js serve` for the instance and waits for /readyz; returns the milliseconds it took. */
-  async function start(inst: Instance): Promise<number> {
-    const env: NodeJS.ProcessEnv = {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      DATABASE_URL: dbUrl,
-      PORT: String(inst.port),
-      HOST: "127.0.0.1",
-      LOG_LEVEL: "warn",
-      NODE_ENV: "test",
-      AUDIT_HMAC_KEY: AUDIT_KEY,
-    };
-    const child = spawn(process.execPath, ["bin/gerbang.js", "serve"], {
-      cwd: ROOT,
-      env,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    inst.child = child;
-    inst.generation++;
-    child.stdout?.on("data", (c: Buffer) => capture(inst, c));
-    child.stderr?.on("data", (c: Buffer) => capture(inst, c));
-    let exited: string | undefined;
-    child.once("exit", (code, signal) => {
-      exited = `code ${code}, signal ${signal}`;
-    });
-    const started = Date.now();
-    while (Date.now() - started < 60_000) {
-      if (exited) throw new Error(`gateway ${inst.name} exited while starting (${exited}):\n${inst.tail.join("\n")}`);
-      try {
-        const res = await fetch(`http://127.0.0.1:${inst.port}/readyz`, { signal: AbortSignal.timeout(2_000) });
-        await res.arrayBuffer();
-        if (res.ok) {
-          inst.up = true;
-          return Date.now() - started;
-        }
-      } catch {
-        // not listening yet
-      }
-      await sleep(100);
-    }
-    throw new Error(`gateway ${inst.name} not ready after 60 s:\n${inst.tail.join("\n")}`);
-  }
-
-  async function kill(inst: Instance): Promise<void> {
-    const child = inst.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((resolve) => child.once("exit", resolve));
-    child.kill("SIGKILL");
-    await exited;
-  }
-
-  async function post(
-    inst: Instance,
-    token: string,
-    requestId: string,
-    query: string,
-    variables: Record<string, unknown>,
-  ): Promise<
-    | { ok: true; status: number; body: Record<string, unknown> | undefined }
-    | { ok: false; error: string; refused: boolean }
-  > {
-    try {
-      const res = await fetch(`http://127.0.0.1:${inst.port}/graphql`, {
-        method: "POST",
-        headers: {
-          "content-type": "application/json",
-          accept: "application/graphql-response+json, application/json",
-          authorization: `Bearer ${token}`,
-          "x-request-id": requestId,
-        },
-        body: JSON.stringify({ query, variables }),
-        signal: AbortSignal.timeout(30_000),
-      });
-      const text = await res.text();
-      let body: Record<string, unknown> | undefined;
-      try {
-        body = JSON.parse(text) as Record<string, unknown>;
-      } catch {
-        body = undefined;
-      }
-      return { ok: true, status: res.status, body };
-    } catch (error) {
-      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-      return {
-        ok: false,
-        error: `${(error as Error).message}${cause ? ` (${cause.code ?? cause.message})` : ""}`,
-        refused: cause?.code === "ECONNREFUSED",
-      };
-    }
-  }
-
-  function plan(scenario: number): Planned[] {
-    const r = prng(0x5eed_0000 + scenario);
-    const bag: Kind[] = MIX.flatMap(([kind, weight]) => Array.from({ length: weight }, () => kind));
-    return Array.from({ length: TOTAL }, (_, index) => {
-      const kind = r.pick(bag);
-      const pool =
-        kind === "serviceOutOfRegion"
-          ? outOfRegion
-          : kind.startsWith("address") || kind.startsWith("correct") || kind === "deniedChangeAddress"
-            ? hot
-            : inRegion;
-      return {
-        index,
-        requestId: `conc-${run}-s${scenario}-${String(index).padStart(4, "0")}`,
-        kind,
-        citizenId: r.pick(pool),
-        village: r.pick(villages),
-        rt: `0${r.digits(2)}`,
-        rw: `0${r.digits(2)}`,
-        variant: Math.floor(r.next() * 1000),
-      };
-    });
-  }
-
-  function input(p: Planned, version: number): Record<string, unknown> {
-    switch (p.kind) {
-      case "service":
-      case "serviceOutOfRegion":
-        return {
-          citizenId: p.citizenId,
-          serviceType: `Uji ${p.requestId}`,
-          channel: (["COUNTER", "ONLINE", "MOBILE"] as const)[p.variant % 3],
-          outcome: "COMPLETED",
-        };
-      case "tax":
-      case "taxNegative":
-      case "taxZero":
-      case "deniedAssessTax":
-        return {
-          citizenId: p.citizenId,
-          taxType: "VEHICLE",
-          taxObjectNumber: `NOP-${p.requestId}`,
-          period: "2026",
-          assessedAmount: p.kind === "taxNegative" ? "-150000.00" : p.kind === "taxZero" ? "0.00" : "150000.00",
-          dueDate: "2026-12-31",
-        };
-      case "address":
-      case "addressStale":
-      case "deniedChangeAddress":
-        return {
-          id: p.citizenId,
-          version,
-          addressStreet: `Jl. Uji ${p.requestId}`,
-          addressRt: p.rt,
-          addressRw: p.rw,
-          domicileCode: p.village,
-        };
-      case "correct":
-      case "correctStale":
-        return {
-          id: p.citizenId,
-          version,
-          occupation: `Uji ${p.requestId}`,
-          ...(p.variant % 2 === 0 ? { maritalStatus: MARITAL[p.variant % MARITAL.length] } : {}),
-        };
-      case "registerBadNik":
-        return {
-          nik: BAD_NIKS[p.variant % BAD_NIKS.length],
-          familyCardNumber: "3201011501200001",
-          fullName: `Uji ${p.requestId}`,
-          birthPlace: "Bogor",
-          birthDate: "1990-01-15",
-          sex: "MALE",
-          religion: "ISLAM",
-          maritalStatus: "SINGLE",
-          occupation: "Karyawan",
-          addressStreet: "Jl. Uji",
-          addressRt: "001",
-          addressRw: "002",
-          domicileCode: "32.01.01.1001",
-        };
-    }
-  }
-
-  async function execute(p: Planned, inst: Instance): Promise<Sent> {
-    const { mutation, role } = REQUEST[p.kind];
-    const base = { planned: p, instance: inst.name, generation: inst.generation };
-    inst.inFlight++;
-    try {
-      let version = 1;
-      if (p.kind === "address" || p.kind === "correct" || p.kind === "addressStale" || p.kind === "correctStale") {
-        const read = await post(inst, tokens.registry_officer, `${p.requestId}.read`, READ_VERSION, {
-          id: p.citizenId,
-        });
-        if (!read.ok) return { ...base, outcome: "UNKNOWN", reached: "no", detail: `read: ${read.error}` };
-        const citizen = (read.body?.data as { citizen?: { version?: number } } | undefined)?.citizen;
-        if (typeof citizen?.version !== "number") {
-          return { ...base, outcome: "ERROR", reached: "no", detail: `read failed: ${JSON.stringify(read.body)}` };
-        }
-        // Versions only grow, so one below the current is stale for sure.
-        version = p.kind.endsWith("Stale") ? citizen.version - 1 : citizen.version;
-      }
-      const document = DOCUMENTS[mutation];
-      if (!document) throw new Error(`no document for ${mutation}`);
-      const res = await post(inst, tokens[role], p.requestId, document, { input: input(p, version) });
-      if (!res.ok) return { ...base, outcome: "UNKNOWN", reached: res.refused ? "no" : "maybe", detail: res.error };
-      const data = (res.body?.data as Record<string, { id?: string } | null> | null | undefined)?.[mutation];
-      const errors = res.body?.errors as Array<{ message?: string; extensions?: { code?: string } }> | undefined;
-      if (data?.id && !errors?.length) return { ...base, outcome: "SUCCESS", reached: "yes", entityId: data.id };
-      const code = errors?.[0]?.extensions?.code ?? `HTTP_${res.status}`;
-      return {
-        ...base,
-        outcome: outcomeOfCode(code),
-        reached: "yes",
-        code,
-        detail: errors?.[0]?.message ?? JSON.stringify(res.body)?.slice(0, 300),
-      };
-    } finally {
-      inst.inFlight--;
-    }
-  }
-
-  /** 32 writers over both instances; `beforeDispatch` may hold a request back (run 2 kills and restarts B). */
-  async function load(plans: Planned[], beforeDispatch?: (index: number) => Promise<void>): Promise<Sent[]> {
-    const sent: Sent[] = [];
-    let next = 0;
-    let stop: unknown;
-    const route = (writer: number): Instance => {
-      const preferred = instances[writer % 2];
-      const other = instances[(writer + 1) % 2];
-      if (!preferred || !other) throw new Error("instances not started");
-      return preferred.up || !other.up ? preferred : other;
-    };
-    const writer = async (w: number) => {
-      while (stop === undefined) {
-        const index = next++;
-        const p = plans[index];
-        if (!p) return;
-        try {
-          await beforeDispatch?.(index);
-        } catch (error) {
-          stop = error;
-          return;
-        }
-        const inst = route(w);
-        const result = await execute(p, inst);
-        sent[index] = result;
-        // Like a load balancer: an instance that failed at the HTTP level gets no more requests until
-        // it is announced again (only if it is still the same process the request went to).
-        if (result.outcome === "UNKNOWN" && inst.generation === result.generation) inst.up = false;
-      }
-    };
-    await Promise.all(Array.from({ length: WRITERS }, (_, w) => writer(w)));
-    if (stop !== undefined) throw stop;
-    return sent;
   }
 
   async function baseline(): Promise<Baseline> {
@@ -781,18 +380,18 @@ describe.skipIf(!testDatabaseUrl())("audit trail under concurrent load on two ga
     const alive = await db.query<{ id: string; domicileCode: string }>(
       `select id, "domicileCode" from "Citizen" where status = 'ALIVE' order by id`,
     );
-    inRegion = alive.filter((c) => c.domicileCode.startsWith(`${REGION}.`)).map((c) => c.id);
-    outOfRegion = alive.filter((c) => !c.domicileCode.startsWith(`${REGION}.`)).map((c) => c.id);
-    hot = inRegion.slice(0, HOT_CITIZENS);
-    villages = (
+    pools.inRegion = alive.filter((c) => c.domicileCode.startsWith(`${REGION}.`)).map((c) => c.id);
+    pools.outOfRegion = alive.filter((c) => !c.domicileCode.startsWith(`${REGION}.`)).map((c) => c.id);
+    pools.hot = pools.inRegion.slice(0, HOT_CITIZENS);
+    pools.villages = (
       await db.query<{ code: string }>(
         `select code from "Region" where level = 'VILLAGE' and code like $1 and "validUntil" is null order by code`,
         [`${REGION}.%`],
       )
     ).map((r) => r.code);
-    expect(inRegion.length).toBeGreaterThan(HOT_CITIZENS);
-    expect(outOfRegion.length).toBeGreaterThan(0);
-    expect(villages.length).toBeGreaterThan(1);
+    expect(pools.inRegion.length).toBeGreaterThan(HOT_CITIZENS);
+    expect(pools.outOfRegion.length).toBeGreaterThan(0);
+    expect(pools.villages.length).toBeGreaterThan(1);
     const setupMs = Date.now() - started;
 
     const config = loadConfig({ NODE_ENV: "test" });
