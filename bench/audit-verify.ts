@@ -41,12 +41,10 @@ import {
   MB,
   machineInfo,
   num,
-  RESULTS_DIR,
   ROOT,
   round,
   sourceState,
-  timestamp,
-  writeAtomic,
+  writeResults,
 } from "./support.ts";
 
 const VERIFY_SOURCE = path.join(ROOT, "src", "audit", "verify.ts");
@@ -638,13 +636,7 @@ async function main(): Promise<void> {
     };
 
     console.log(formatTable(report, runs, params));
-    if (params.write) {
-      const file = path.join(RESULTS_DIR, `audit-verify-${timestamp(startedAt)}.json`);
-      const json = `${JSON.stringify(report, null, 2)}\n`;
-      writeAtomic(file, json);
-      writeAtomic(path.join(RESULTS_DIR, "audit-verify-latest.json"), json);
-      console.log(`\nwritten: ${path.relative(process.cwd(), file)} and bench/results/audit-verify-latest.json`);
-    }
+    if (params.write) writeResults("audit-verify", report);
   } finally {
     await cleanup.run();
   }

@@ -29,7 +29,6 @@
 
 import { randomBytes } from "node:crypto";
 import os from "node:os";
-import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { seed } from "../prisma/seed.ts";
@@ -60,12 +59,10 @@ import {
   num,
   percentile,
   post,
-  RESULTS_DIR,
   round,
   type SliceResult,
   sourceState,
-  timestamp,
-  writeAtomic,
+  writeResults,
 } from "./support.ts";
 
 /** The caller of every request: a front-office officer of Dukcapil Kabupaten Bogor. */
@@ -774,13 +771,7 @@ async function main(): Promise<void> {
     };
 
     console.log(formatTable(report));
-    if (params.write) {
-      const file = path.join(RESULTS_DIR, `mutations-${timestamp(startedAt)}.json`);
-      const json = `${JSON.stringify(report, null, 2)}\n`;
-      writeAtomic(file, json);
-      writeAtomic(path.join(RESULTS_DIR, "mutations-latest.json"), json);
-      console.log(`\nwritten: ${path.relative(process.cwd(), file)} and bench/results/mutations-latest.json`);
-    }
+    if (params.write) writeResults("mutations", report);
     if (params.strict && !met) process.exitCode = 1;
   } finally {
     await cleanup.run();

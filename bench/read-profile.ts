@@ -12,7 +12,6 @@
 // Nothing is written to disk unless --out is given.
 import { randomUUID } from "node:crypto";
 import { Session } from "node:inspector/promises";
-import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import type { GraphQLSchema } from "graphql";
@@ -47,13 +46,11 @@ import {
   nodesOf,
   parseOk,
   type QueryId,
-  RESULTS_DIR,
   requestBodies,
   round,
   scratchDatabase,
   sourceState,
-  timestamp,
-  writeAtomic,
+  writeResults,
 } from "./support.ts";
 
 const USAGE = `usage: npx tsx bench/read-profile.ts [options]
@@ -62,7 +59,7 @@ const USAGE = `usage: npx tsx bench/read-profile.ts [options]
   --rounds N             rounds; the variant order rotates each round (default 10)
   --profile-requests N   requests per query in each CPU profile (default 150)
   --database-url URL     as for bench/read.ts (default $BENCH_DATABASE_URL or ${DEFAULT_ADMIN_URL})
-  --out                  also write bench/results/read-profile-<time>.json`;
+  --out                  also write bench/results/read-profile.json (replacing the last one)`;
 
 type Fetcher = { fetch: (url: string, init: RequestInit) => Response | Promise<Response> };
 
@@ -402,8 +399,7 @@ async function main(): Promise<void> {
     console.log(out.join("\n"));
 
     if (values.out) {
-      const file = path.join(RESULTS_DIR, `read-profile-${timestamp(startedAt)}.json`);
-      const report = {
+      writeResults("read-profile", {
         benchmark: "read-profile",
         startedAt: startedAt.toISOString(),
         machine,
@@ -411,9 +407,7 @@ async function main(): Promise<void> {
         params: { citizens, seconds, rounds, profileRequests: profileRequestsN },
         cpuPerRequest: cpuTable,
         profileSelfMsPerRequest: profiles,
-      };
-      writeAtomic(file, `${JSON.stringify(report, null, 2)}\n`);
-      console.log(`\nwritten: ${path.relative(process.cwd(), file)}`);
+      });
     }
   } finally {
     await cleanup.run();

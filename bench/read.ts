@@ -8,7 +8,6 @@
 // are interleaved in rounds so that machine noise hits them alike. See bench/README.md.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import os from "node:os";
-import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { isDeepStrictEqual, parseArgs } from "node:util";
 import pg from "pg";
@@ -41,15 +40,13 @@ import {
   Q1_TEXT,
   Q2_TEXT,
   type QueryId,
-  RESULTS_DIR,
   requestBodies,
   round,
   type SliceResult,
   scratchDatabase,
   sourceState,
   TOKEN_CLAIMS,
-  timestamp,
-  writeAtomic,
+  writeResults,
 } from "./support.ts";
 
 // ---------------------------------------------------------------------------------------------
@@ -473,13 +470,7 @@ async function main(): Promise<void> {
 
     console.log(formatTable(report, params));
 
-    if (params.write) {
-      const file = path.join(RESULTS_DIR, `read-${timestamp(startedAt)}.json`);
-      const json = `${JSON.stringify(report, null, 2)}\n`;
-      writeAtomic(file, json);
-      writeAtomic(path.join(RESULTS_DIR, "read-latest.json"), json);
-      console.log(`\nwritten: ${path.relative(process.cwd(), file)} and bench/results/read-latest.json`);
-    }
+    if (params.write) writeResults("read", report);
     if (params.strict && met === false) process.exitCode = 1;
   } finally {
     await cleanup.run();
