@@ -29,16 +29,16 @@
 
 import { randomBytes } from "node:crypto";
 import os from "node:os";
-import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { ENTRY_FIELDS, type EntryContent, entryHash, sealDigest, ZERO_HASH } from "../src/audit/hash.ts";
 import { sealAll, sealPending, startSealer } from "../src/audit/seal.ts";
 import { type VerifyReport, verifyAudit } from "../src/audit/verify.ts";
+import type { Config } from "../src/config.ts";
 import type { Database } from "../src/db/database.ts";
-import { seed } from "../src/db/seed.ts";
+import { type SeedSummary, seed } from "../src/db/seed.ts";
 import type { Prisma, PrismaClient } from "../src/generated/prisma/client.ts";
-import { createLogger } from "../src/log.ts";
+import { createLogger, type Logger } from "../src/log.ts";
 import { loadPolicy } from "../src/policy/load.ts";
 import { schema } from "../src/schema/index.ts";
 import { createGateway } from "../src/server/yoga.ts";
@@ -60,12 +60,10 @@ import {
   num,
   percentile,
   post,
-  RESULTS_DIR,
   round,
   type SliceResult,
   sourceState,
-  timestamp,
-  writeAtomic,
+  writeResults,
 } from "./support.ts";
 
 /** The caller of every request: a front-office officer of Dukcapil Kabupaten Bogor. */
@@ -335,7 +333,7 @@ function parseRecorded(where: string, status: number, text: string): MutationBod
 }
 
 // ---------------------------------------------------------------------------------------------
-// The run
+// The run, step by step: main() at the end of this section reads as the list of steps.
 
 interface Cell {
   variant: VariantId;
@@ -350,438 +348,553 @@ interface Cell {
   sealed: { entries: number; seals: number; afterSlice: number }[];
 }
 
+/** When and where the run happened, taken before anything else. */
+interface RunInfo {
+  startedAt: Date;
+  machine: ReturnType<typeof machineInfo>;
+  source: ReturnType<typeof sourceState>;
+}
+
+/** The seeded scratch database with (b)'s twin audit table. */
+interface Prepared {
+  db: Database;
+  url: string;
+  name: string;
+  pgVersion: string;
+  migrateMs: number;
+  seedMs: number;
+  seeded: SeedSummary;
+  /** The twin table's indexes (as many as AuditEntry's). */
+  twin: { indexdef: string }[];
+  /** Citizens the token may see, in id order. */
+  citizenIds: string[];
+}
+
+/** The two gateways, listening, and the request bodies (one per in-scope citizen). */
+interface Variants {
+  config: Config;
+  headers: Record<string, string>;
+  silent: Logger;
+  urls: Record<VariantId, string>;
+  bodies: string[];
+}
+
+interface SliceFigures {
+  result: SliceResult;
+  loop: { busy: number; activeMs: number };
+  cpuMs: number;
+  statements: number;
+  sealed: { entries: number; seals: number; afterSlice: number };
+}
+
+/** One slice of load against one variant at one concurrency; the order of slices is the caller's. */
+type RunSlice = (variant: VariantId, concurrency: number, seconds: number) => Promise<SliceFigures>;
+
+const VARIANTS: VariantId[] = ["a", "b"];
+
+/** 1. The scratch database: migrated, seeded, (b)'s twin audit table, ANALYZE; the citizens in scope. */
+async function prepareDatabase(params: Params, cleanup: Cleanup): Promise<Prepared> {
+  const { db, url, name, pgVersion, migrateMs } = await emptyScratchDatabase(params.adminUrl, cleanup, params.pool);
+  const t0 = performance.now();
+  const seeded = await seed(db.prisma, { citizens: params.citizens });
+  const seedMs = performance.now() - t0;
+  await db.query(`CREATE TABLE "${PLAIN_TABLE}" (LIKE "AuditEntry" INCLUDING ALL)`);
+  await db.query("ANALYZE");
+  log(`migrated in ${round(migrateMs / 1000)} s, seeded ${seeded.citizens} citizens in ${round(seedMs / 1000)} s`);
+  const twin = await db.query<{ indexdef: string }>("SELECT indexdef FROM pg_indexes WHERE tablename = $1", [
+    PLAIN_TABLE,
+  ]);
+  const original = await db.query<{ indexdef: string }>("SELECT indexdef FROM pg_indexes WHERE tablename = $1", [
+    "AuditEntry",
+  ]);
+  if (twin.length !== original.length) fail(`the twin table has ${twin.length} indexes, AuditEntry ${original.length}`);
+
+  const citizenIds = (
+    await db.query<{ id: string }>(`SELECT id FROM "Citizen" WHERE "domicileCode" LIKE $1 ORDER BY id`, [
+      `${TOKEN_CLAIMS.region}%`,
+    ])
+  ).map((r) => r.id);
+  if (citizenIds.length < 20) fail(`only ${citizenIds.length} citizens in region ${TOKEN_CLAIMS.region}`);
+  return { db, url, name, pgVersion, migrateMs, seedMs, seeded, twin, citizenIds };
+}
+
+/** 2. Configuration, token, the gateways (a) and (b) on loopback ports, and the request bodies. */
+async function startGateways(params: Params, { db, citizenIds }: Prepared, cleanup: Cleanup): Promise<Variants> {
+  const { config, headers } = await benchConfig(TOKEN_CLAIMS);
+  const policy = loadPolicy(config.policyDir, schema);
+  const silent = createLogger("silent");
+  const plainDb = rawAuditDatabase(db, PLAIN_TABLE, false);
+  const gateways = {
+    a: createGateway({
+      config,
+      db: params.aInsert === "raw" ? rawAuditDatabase(db, "AuditEntry", true) : db,
+      policy,
+      log: silent,
+    }),
+    b: createGateway({ config, db: params.baseline === "raw" ? plainDb : db, policy, log: silent }),
+  };
+  const urls = {} as Record<VariantId, string>;
+  for (const id of VARIANTS) {
+    const { server, url: u } = await listen(gateways[id]);
+    cleanup.add(() => closeServer(server));
+    urls[id] = u;
+  }
+  const channels = ["COUNTER", "ONLINE", "MOBILE"] as const;
+  const bodies = citizenIds.map((citizenId, i) =>
+    JSON.stringify({
+      query: MUTATION,
+      operationName: "RecordService",
+      variables: {
+        input: {
+          citizenId,
+          serviceType: "PENCETAKAN_KTP_EL",
+          channel: channels[i % channels.length],
+          outcome: "COMPLETED",
+        },
+      },
+    }),
+  );
+  return { config, headers, silent, urls, bodies };
+}
+
+/**
+ * 3. Correctness before speed: each variant records one service under a known request id; its audit
+ * row must be where it belongs, with the same content, (a)'s with a valid HMAC, (b)'s with none
+ * (--baseline prisma: (b)'s is in AuditEntry with its HMAC, as (a)'s). Returns each variant's row.
+ */
+async function verifyVariants(
+  params: Params,
+  { db }: Prepared,
+  { config, headers, urls, bodies }: Variants,
+): Promise<Record<VariantId, Record<string, unknown>>> {
+  const auditRow = async (table: string, requestId: string) => {
+    const rows = await db.query<Record<string, unknown>>(
+      `SELECT at, actor, role, "agencyCode", "clientId", operation, mutation, event, "entityType", "entityId",
+              "citizenId", outcome::text AS outcome, changes, purpose, "caseRef", "requestId", "clientIp", hash, "sealId"
+         FROM "${table}" WHERE "requestId" = $1`,
+      [requestId],
+    );
+    return rows;
+  };
+  const checked: Record<VariantId, Record<string, unknown>> = {} as never;
+  for (const id of VARIANTS) {
+    const requestId = `bench-check-${id}-${randomBytes(4).toString("hex")}`;
+    const res = await post(urls[id], { ...headers, "x-request-id": requestId }, bodies[0] as string, parseRecorded);
+    const recordId = res.data?.recordService?.id as string;
+    const [service] = await db.query<{ servedBy: string }>(`SELECT "servedBy" FROM "ServiceRecord" WHERE id = $1`, [
+      recordId,
+    ]);
+    if (!service) fail(`(${id}): the service record ${recordId} was not written`);
+    const plain = id === "b" && params.baseline === "raw";
+    const own = await auditRow(plain ? PLAIN_TABLE : "AuditEntry", requestId);
+    const other = await auditRow(plain ? "AuditEntry" : PLAIN_TABLE, requestId);
+    if (own.length !== 1 || other.length !== 0) {
+      fail(
+        `(${id}): expected its one audit row in its own table, got ${own.length} there and ${other.length} in the other`,
+      );
+    }
+    const row = own[0] as Record<string, unknown>;
+    if (row.entityId !== recordId || row.outcome !== "SUCCESS" || row.mutation !== "recordService") {
+      fail(`(${id}): unexpected audit row ${JSON.stringify(row)}`);
+    }
+    const expected = entryHash(config.auditKey, row as never);
+    if (!plain && row.hash !== expected) fail(`(${id}): the audit row's hash is not the entry's HMAC`);
+    if (plain && row.hash !== NO_HASH) fail("(b): the plain audit row carries a hash");
+    checked[id] = row;
+  }
+  const comparable = (r: Record<string, unknown>) => {
+    const { at: _at, entityId: _e, requestId: _r, hash: _h, sealId: _s, changes, ...rest } = r;
+    const c = { ...(changes as Record<string, unknown>) };
+    delete c.servedAt;
+    return JSON.stringify({ ...rest, changeKeys: Object.keys(c).sort(), c });
+  };
+  if (comparable(checked.a) !== comparable(checked.b)) {
+    fail(`(a) and (b) wrote different audit content:\n${comparable(checked.a)}\n${comparable(checked.b)}`);
+  }
+  log(
+    `both variants record the service and one audit row with the same content (${params.baseline === "raw" ? "(a) hashed, (b) not" : "both hashed"})`,
+  );
+  return checked;
+}
+
+/** 4. SQL statements per mutation of each variant, over a few sequential requests (no sealer). */
+async function countStatements(
+  { db }: Prepared,
+  { headers, urls, bodies }: Variants,
+): Promise<Record<VariantId, number>> {
+  const STATEMENT_SAMPLES = 5;
+  const statements = {} as Record<VariantId, number>;
+  for (const id of VARIANTS) {
+    const before = db.statements.count;
+    for (let i = 0; i < STATEMENT_SAMPLES; i++) await post(urls[id], headers, bodies[i + 1] as string, parseRecorded);
+    await new Promise((r) => setImmediate(r));
+    statements[id] = (db.statements.count - before) / STATEMENT_SAMPLES;
+  }
+  return statements;
+}
+
+/** 5. What (b) still pays: writeEntry's HMAC, which a wrapped client cannot skip; µs per entry. */
+function measureHmac(config: Config, row: Record<string, unknown>): number {
+  const sample = { ...row, at: new Date(row.at as Date) } as never;
+  for (let i = 0; i < 2_000; i++) entryHash(config.auditKey, sample);
+  const HMAC_N = 20_000;
+  const t0 = performance.now();
+  for (let i = 0; i < HMAC_N; i++) entryHash(config.auditKey, sample);
+  return ((performance.now() - t0) * 1000) / HMAC_N;
+}
+
+/**
+ * 6. The load generator (a worker thread), as one function that runs a slice of load and fails the
+ * run if any request failed. The sealer runs during (a)'s slices only (see the top of this file);
+ * sealed/mut is the share of (a)'s entries sealed within its slices.
+ */
+function sliceRunner(
+  params: Params,
+  { db }: Prepared,
+  { config, headers, silent, urls, bodies }: Variants,
+  client: LoadClient,
+): RunSlice {
+  const sealTotals = async () => {
+    const [r] = await db.query<{ entries: number; seals: number }>(
+      `SELECT coalesce(sum("entryCount"), 0)::int AS entries, count(*)::int AS seals FROM "AuditSeal"`,
+    );
+    return r ?? { entries: 0, seals: 0 };
+  };
+  let offset = 0;
+  return async (variant, concurrency, seconds) => {
+    const sealedBefore = variant === "a" ? await sealTotals() : undefined;
+    let stopSealer: (() => Promise<void>) | undefined;
+    let firstChain: Promise<unknown> | undefined;
+    let sliceOver = false;
+    if (variant === "a" && params.sealer === "serve") {
+      stopSealer = startSealer(db.prisma, config.auditKey, silent, params.sealerIntervalMs);
+      firstChain = (async () => {
+        while (!sliceOver) {
+          const [r] = await db.query<{ pending: boolean }>(
+            `SELECT EXISTS (SELECT 1 FROM "AuditEntry" WHERE "sealId" IS NULL) AS pending`,
+          );
+          if (r?.pending) return sealAll(db.prisma, config.auditKey);
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+        return 0;
+      })().catch((e: Error) => log(`sealer: ${e.message}`));
+    }
+    if (variant === "a" && params.sealer === "per-tick") {
+      stopSealer = startPerTickSealer(db.prisma, config.auditKey, params.sealerIntervalMs);
+    }
+    const statementsBefore = db.statements.count;
+    const cpu = process.cpuUsage();
+    const elu = performance.eventLoopUtilization();
+    const result = await client.run({
+      url: urls[variant],
+      headers,
+      bodies,
+      concurrency,
+      durationMs: seconds * 1000,
+      offset,
+      mustContain: '"recordService":{"id"',
+    });
+    const loop = performance.eventLoopUtilization(elu);
+    const cpuUsed = process.cpuUsage(cpu);
+    const statementsDuring = db.statements.count - statementsBefore;
+    sliceOver = true;
+    await stopSealer?.();
+    await firstChain;
+    offset = result.next;
+    if (result.errors > 0) {
+      fail(`(${variant}) at ${concurrency}: ${result.errors} failed requests under load; first: ${result.firstError}`);
+    }
+    // --baseline prisma: (b)'s entries are in AuditEntry; seal them now, untimed, not in (a)'s slice.
+    if (variant === "b" && params.baseline === "prisma") await sealAll(db.prisma, config.auditKey);
+    let sealed = { entries: 0, seals: 0, afterSlice: 0 };
+    if (sealedBefore) {
+      const after = await sealTotals();
+      // serve: what the chain left is sealed now, untimed; per-tick: it is the next slice's backlog.
+      const afterSlice = params.sealer === "serve" ? await sealAll(db.prisma, config.auditKey) : 0;
+      sealed = {
+        entries: after.entries - sealedBefore.entries,
+        seals: after.seals - sealedBefore.seals,
+        afterSlice,
+      };
+    }
+    return {
+      result,
+      loop: { busy: loop.utilization, activeMs: loop.active },
+      cpuMs: (cpuUsed.user + cpuUsed.system) / 1000,
+      statements: statementsDuring,
+      sealed,
+    };
+  };
+}
+
+/** 7. Unmeasured: --warmup seconds per variant and concurrency. */
+async function warmUp(runSlice: RunSlice, params: Params): Promise<void> {
+  if (params.warmup <= 0) return;
+  log(`warming up: ${params.warmup} s per variant and concurrency`);
+  for (const c of params.concurrency) for (const v of VARIANTS) await runSlice(v, c, params.warmup);
+}
+
+/**
+ * 8. Measured: --seconds per variant and concurrency, split over --rounds rounds; within a round every
+ * concurrency runs (a) and (b) back to back, both orders alternating each round.
+ */
+async function runRounds(runSlice: RunSlice, params: Params): Promise<Map<string, Cell>> {
+  const cells = new Map<string, Cell>();
+  for (const c of params.concurrency) {
+    for (const v of VARIANTS)
+      cells.set(`${v}${c}`, {
+        variant: v,
+        concurrency: c,
+        slices: [],
+        loop: [],
+        cpuMs: [],
+        statements: [],
+        sealed: [],
+      });
+  }
+  const slice = params.seconds / params.rounds;
+  const total = Math.round(params.seconds * VARIANTS.length * params.concurrency.length);
+  log(`measuring: ${params.rounds} rounds of ${round(slice, 2)} s per variant and concurrency (~${total} s)`);
+  for (let r = 0; r < params.rounds; r++) {
+    const order = r % 2 === 0 ? VARIANTS : [...VARIANTS].reverse();
+    const concs = r % 2 === 0 ? params.concurrency : [...params.concurrency].reverse();
+    for (const c of concs) {
+      for (const v of order) {
+        const { result, loop, cpuMs, statements: sql, sealed } = await runSlice(v, c, slice);
+        const cell = cells.get(`${v}${c}`) as Cell;
+        cell.slices.push(result);
+        cell.loop.push(loop);
+        cell.cpuMs.push(cpuMs);
+        cell.statements.push(sql);
+        cell.sealed.push(sealed);
+      }
+    }
+    log(`round ${r + 1}/${params.rounds} done`);
+  }
+  return cells;
+}
+
+/** What checkTrailAfterRun found. */
+interface AfterRun {
+  tail: number;
+  trail: Awaited<ReturnType<typeof checkTrail>>;
+  verify: VerifyReport;
+  verifyMs: number;
+  counts: { a: number; b: number; services: number } | undefined;
+}
+
+/** 9. (a)'s trail after all that: every entry sealed, every hash and every seal digest right. */
+async function checkTrailAfterRun({ db }: Prepared, { config }: Variants): Promise<AfterRun> {
+  const tail = await sealAll(db.prisma, config.auditKey);
+  const trail = await checkTrail(db, config.auditKey);
+  if (trail.problems.length || trail.unsealed) {
+    fail(
+      `(a)'s audit trail is not whole: ${trail.unsealed} unsealed, problems: ${trail.problems.slice(0, 5).join("; ")}`,
+    );
+  }
+  const t0 = performance.now();
+  const verify = await verifyAudit(db, config.auditKey);
+  const verifyMs = performance.now() - t0;
+  log(`(a)'s trail checks out: ${trail.entries} entries in ${trail.seals} seals (${tail} sealed after the last slice)`);
+  if (!verify.intact) {
+    log(`verifyAudit disagrees (intact: false, ${verify.entries} entries): ${verify.firstProblem?.reason}`);
+  }
+  const [counts] = await db.query<{ a: number; b: number; services: number }>(
+    `SELECT (SELECT count(*) FROM "AuditEntry")::int AS a, (SELECT count(*) FROM "${PLAIN_TABLE}")::int AS b,
+            (SELECT count(*) FROM "ServiceRecord" WHERE "servedBy" = $1)::int AS services`,
+    [`dev-${TOKEN_CLAIMS.role}`],
+  );
+  return { tail, trail, verify, verifyMs, counts };
+}
+
+/** 10a. Pooled figures per variant and concurrency. */
+function figuresOf(params: Params, cells: Map<string, Cell>, statements: Record<VariantId, number>): Figure[] {
+  return [...cells.values()].map((cell) => {
+    const mutations = cell.slices.reduce((n, s) => n + s.count, 0);
+    const seconds = cell.slices.reduce((n, s) => n + s.elapsedMs, 0) / 1000;
+    const latencies = concat(cell.slices.map((s) => s.latencies)).sort();
+    const activeMs = cell.loop.reduce((n, l) => n + l.activeMs, 0);
+    const sealedEntries = cell.sealed.reduce((n, s) => n + s.entries, 0);
+    return {
+      variant: cell.variant,
+      label:
+        cell.variant === "a"
+          ? aLabel(params)
+          : cell.variant === "b" && params.baseline === "prisma"
+            ? PRISMA_BASELINE_LABEL
+            : VARIANT_LABEL[cell.variant],
+      concurrency: cell.concurrency,
+      mutations,
+      seconds: round(seconds, 2),
+      mutationsPerSecond: round(mutations / seconds, 1),
+      mutationsPerSecondByRound: cell.slices.map((s) => round(s.count / (s.elapsedMs / 1000), 1)),
+      latencyMs: {
+        p50: round(percentile(latencies, 50), 2),
+        p99: round(percentile(latencies, 99), 2),
+        mean: round(latencies.reduce((n, l) => n + l, 0) / Math.max(1, latencies.length), 2),
+        max: round(percentile(latencies, 100), 2),
+      },
+      sqlStatementsPerMutation: statements[cell.variant],
+      sqlStatementsPerMutationUnderLoad: round(cell.statements.reduce((n, x) => n + x, 0) / Math.max(1, mutations), 2),
+      processCpuMsPerMutation: round(cell.cpuMs.reduce((n, x) => n + x, 0) / Math.max(1, mutations), 3),
+      serverLoop: {
+        busy: round(cell.loop.reduce((n, l) => n + l.busy, 0) / cell.loop.length, 3),
+        msPerMutation: round(activeMs / Math.max(1, mutations), 3),
+      },
+      sealer:
+        cell.variant === "a"
+          ? {
+              entriesSealedDuringSlices: sealedEntries,
+              sealsDuringSlices: cell.sealed.reduce((n, s) => n + s.seals, 0),
+              sealedPerMutation: round(sealedEntries / Math.max(1, mutations), 3),
+              entriesSealedAfterSlices: cell.sealed.reduce((n, s) => n + s.afterSlice, 0),
+            }
+          : null,
+    };
+  });
+}
+
+/** 10b. a/b per concurrency, pooled and per round, and whether it meets the target of 0.85. */
+function compare(params: Params, figures: Figure[]): Record<string, RatioFigures> {
+  const fig = (v: VariantId, c: number) => figures.find((f) => f.variant === v && f.concurrency === c) as Figure;
+  const ratios: Record<string, RatioFigures> = {};
+  for (const c of params.concurrency) {
+    const [a, b] = [fig("a", c), fig("b", c)];
+    const byRound = a.mutationsPerSecondByRound.map((x, i) =>
+      round(x / (b.mutationsPerSecondByRound[i] ?? Number.NaN), 3),
+    );
+    const aOverB = round(a.mutationsPerSecond / b.mutationsPerSecond, 3);
+    ratios[String(c)] = {
+      aOverB,
+      aOverBByRound: byRound,
+      aOverBMedianOfRounds: round(median(byRound), 3),
+      p50AOverB: round(a.latencyMs.p50 / b.latencyMs.p50, 3),
+      p99AOverB: round(a.latencyMs.p99 / b.latencyMs.p99, 3),
+      targetMet: aOverB >= 0.85,
+    };
+  }
+  return ratios;
+}
+
+/** 10. The report: figures, ratios, the target, the trail after the run, and what was measured how. */
+function summarise(
+  run: RunInfo,
+  params: Params,
+  prepared: Prepared,
+  measured: {
+    cells: Map<string, Cell>;
+    statements: Record<VariantId, number>;
+    hmacMicros: number;
+    rssMb: { beforeLoad: number; afterLoad: number };
+  },
+  after: AfterRun,
+): Report {
+  const { url, name, pgVersion, migrateMs, seedMs, seeded, twin, citizenIds } = prepared;
+  const { tail, trail, verify, verifyMs, counts } = after;
+  const figures = figuresOf(params, measured.cells, measured.statements);
+  const ratios = compare(params, figures);
+  const met = Object.values(ratios).every((r) => r.targetMet);
+  return {
+    benchmark: "mutations",
+    startedAt: run.startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    machine: { ...run.machine, loadAvgAtEnd: os.loadavg().map((l) => round(l, 2)) },
+    source: run.source,
+    params: {
+      seconds: params.seconds,
+      concurrency: params.concurrency,
+      rounds: params.rounds,
+      warmupSeconds: params.warmup,
+      citizens: params.citizens,
+      poolSize: params.pool,
+      sealerIntervalMs: params.sealerIntervalMs,
+      sealer: params.sealer,
+      baseline: params.baseline,
+      aInsert: params.aInsert,
+      token: TOKEN_CLAIMS,
+    },
+    database: {
+      engine: `PostgreSQL ${pgVersion}`,
+      location: new URL(url).host,
+      name,
+      migrateSeconds: round(migrateMs / 1000, 1),
+      seedSeconds: round(seedMs / 1000, 1),
+      seeded,
+      citizensInScope: citizenIds.length,
+      plainTable: `CREATE TABLE "${PLAIN_TABLE}" (LIKE "AuditEntry" INCLUDING ALL): ${twin.length} indexes, as AuditEntry`,
+      rowsAfterRun: counts ?? null,
+    },
+    mutation: MUTATION.replace(/\s+/g, " "),
+    variants: {
+      a:
+        (params.aInsert === "prisma"
+          ? "createGateway({ config, db }) as served, recordService → audited(): change + AuditEntry (entryHash HMAC) in one interactive transaction; "
+          : "createGateway({ config, db: wrapped }): as served, except that the wrapped client's transactions write the audit row (with its HMAC) into AuditEntry with one raw INSERT instead of tx.auditEntry.create; ") +
+        (params.sealer === "serve"
+          ? "startSealer(db.prisma, auditKey) running during (a)'s slices, its sealAll chain started at the slice's first entry"
+          : "the proposed per-tick sealer (sealPending once per tick, more only while a pass fills a batch of 10,000) running during (a)'s slices"),
+      b:
+        params.baseline === "raw"
+          ? `createGateway({ config, db: wrapped }) — same schema, resolver and audited(); the wrapped client's transactions turn tx.auditEntry.create into one raw INSERT of the same columns into "${PLAIN_TABLE}" with a constant hash; no sealer`
+          : "createGateway({ config, db }) exactly as (a), no sealer during its slices; its entries are sealed after each slice, untimed",
+      bStillComputes: "entryHash (writeEntry calls it before create); see hmacMicrosPerEntry",
+    },
+    hmacMicrosPerEntry: round(measured.hmacMicros, 2),
+    auditAfterRun: {
+      sealedAtEnd: tail,
+      benchCheck: { ...trail, problems: trail.problems.length },
+      verifyAudit: { ...verify, ms: Math.round(verifyMs) },
+      note: verify.intact
+        ? "verifyAudit agrees with the bench's own check"
+        : "verifyAudit reports a problem that the bench's own check (every entry's HMAC, every seal's digest over " +
+          "its entries in numeric seq order) does not find: suspect verifyAudit",
+    },
+    notes: [
+      "Latency is measured by the client (a worker thread) from sending the request to reading the whole body.",
+      "serverLoop = event-loop utilisation of the main thread, where both servers and the sealer's JS run; " +
+        "msPerMutation = busy ms of that loop per completed mutation.",
+      "sealer.sealedPerMutation = entries the sealer sealed during the variant's slices / mutations in them; the " +
+        "rest (entriesSealedAfterSlices) was sealed after each slice, untimed. Below 1 the variant was charged " +
+        "less than its steady-state sealing.",
+      "sqlStatementsPerMutation = Prisma query events per mutation, 5 sequential requests, no sealer; " +
+        "sqlStatementsPerMutationUnderLoad = all Prisma statements during the slices (in (a) the sealer's too) / mutations.",
+      "processCpuMsPerMutation = CPU time (user + system) of this whole process during the slices / mutations: " +
+        "both servers' JS, Prisma, the sealer's JS and the load-generator thread (the same client work in both " +
+        "variants). Not PostgreSQL's CPU. Less sensitive than req/s to other processes competing for the cores.",
+      "Under sustained load sealAll never finds nothing pending, so the sealer runs pass after pass instead of " +
+        "every interval; each (a) slice starts that state at once with a sealAll next to startSealer.",
+    ],
+    rssMb: measured.rssMb,
+    results: figures,
+    ratios,
+    issueTarget: { rule: "a >= 0.85 x b in mutations/s at every concurrency", met },
+  };
+}
+
 async function main(): Promise<void> {
   const params = parseParams(process.argv.slice(2));
-  const startedAt = new Date();
-  const machine = machineInfo();
-  const source = sourceState();
+  const run: RunInfo = { startedAt: new Date(), machine: machineInfo(), source: sourceState() };
   const cleanup = new Cleanup();
-
   try {
-    // -- scratch database ---------------------------------------------------------------------
-    const { db, url, name, pgVersion, migrateMs } = await emptyScratchDatabase(params.adminUrl, cleanup, params.pool);
-    let t0 = performance.now();
-    const seeded = await seed(db.prisma, { citizens: params.citizens });
-    const seedMs = performance.now() - t0;
-    await db.query(`CREATE TABLE "${PLAIN_TABLE}" (LIKE "AuditEntry" INCLUDING ALL)`);
-    await db.query("ANALYZE");
-    log(`migrated in ${round(migrateMs / 1000)} s, seeded ${seeded.citizens} citizens in ${round(seedMs / 1000)} s`);
-    const twin = await db.query<{ indexdef: string }>("SELECT indexdef FROM pg_indexes WHERE tablename = $1", [
-      PLAIN_TABLE,
-    ]);
-    const original = await db.query<{ indexdef: string }>("SELECT indexdef FROM pg_indexes WHERE tablename = $1", [
-      "AuditEntry",
-    ]);
-    if (twin.length !== original.length)
-      fail(`the twin table has ${twin.length} indexes, AuditEntry ${original.length}`);
-
-    const citizenIds = (
-      await db.query<{ id: string }>(`SELECT id FROM "Citizen" WHERE "domicileCode" LIKE $1 ORDER BY id`, [
-        `${TOKEN_CLAIMS.region}%`,
-      ])
-    ).map((r) => r.id);
-    if (citizenIds.length < 20) fail(`only ${citizenIds.length} citizens in region ${TOKEN_CLAIMS.region}`);
-
-    // -- configuration, token, gateways ---------------------------------------------------------
-    const { config, headers } = await benchConfig(TOKEN_CLAIMS);
-    const policy = loadPolicy(config.policyDir, schema);
-    const silent = createLogger("silent");
-    const plainDb = rawAuditDatabase(db, PLAIN_TABLE, false);
-    const gateways = {
-      a: createGateway({
-        config,
-        db: params.aInsert === "raw" ? rawAuditDatabase(db, "AuditEntry", true) : db,
-        policy,
-        log: silent,
-      }),
-      b: createGateway({ config, db: params.baseline === "raw" ? plainDb : db, policy, log: silent }),
-    };
-    const urls = {} as Record<VariantId, string>;
-    for (const id of ["a", "b"] as const) {
-      const { server, url: u } = await listen(gateways[id]);
-      cleanup.add(() => closeServer(server));
-      urls[id] = u;
-    }
-    const channels = ["COUNTER", "ONLINE", "MOBILE"] as const;
-    const bodies = citizenIds.map((citizenId, i) =>
-      JSON.stringify({
-        query: MUTATION,
-        operationName: "RecordService",
-        variables: {
-          input: {
-            citizenId,
-            serviceType: "PENCETAKAN_KTP_EL",
-            channel: channels[i % channels.length],
-            outcome: "COMPLETED",
-          },
-        },
-      }),
-    );
-
-    // -- correctness before speed ---------------------------------------------------------------
-    // Each variant records one service under a known request id; its audit row must be where it
-    // belongs, with the same content, (a)'s with a valid HMAC, (b)'s with none (--baseline prisma: (b)'s
-    // is in AuditEntry with its HMAC, as (a)'s).
-    const auditRow = async (table: string, requestId: string) => {
-      const rows = await db.query<Record<string, unknown>>(
-        `SELECT at, actor, role, "agencyCode", "clientId", operation, mutation, event, "entityType", "entityId",
-                "citizenId", outcome::text AS outcome, changes, purpose, "caseRef", "requestId", "clientIp", hash, "sealId"
-           FROM "${table}" WHERE "requestId" = $1`,
-        [requestId],
-      );
-      return rows;
-    };
-    const checked: Record<VariantId, Record<string, unknown>> = {} as never;
-    for (const id of ["a", "b"] as const) {
-      const requestId = `bench-check-${id}-${randomBytes(4).toString("hex")}`;
-      const res = await post(urls[id], { ...headers, "x-request-id": requestId }, bodies[0] as string, parseRecorded);
-      const recordId = res.data?.recordService?.id as string;
-      const [service] = await db.query<{ servedBy: string }>(`SELECT "servedBy" FROM "ServiceRecord" WHERE id = $1`, [
-        recordId,
-      ]);
-      if (!service) fail(`(${id}): the service record ${recordId} was not written`);
-      const plain = id === "b" && params.baseline === "raw";
-      const own = await auditRow(plain ? PLAIN_TABLE : "AuditEntry", requestId);
-      const other = await auditRow(plain ? "AuditEntry" : PLAIN_TABLE, requestId);
-      if (own.length !== 1 || other.length !== 0) {
-        fail(
-          `(${id}): expected its one audit row in its own table, got ${own.length} there and ${other.length} in the other`,
-        );
-      }
-      const row = own[0] as Record<string, unknown>;
-      if (row.entityId !== recordId || row.outcome !== "SUCCESS" || row.mutation !== "recordService") {
-        fail(`(${id}): unexpected audit row ${JSON.stringify(row)}`);
-      }
-      const expected = entryHash(config.auditKey, row as never);
-      if (!plain && row.hash !== expected) fail(`(${id}): the audit row's hash is not the entry's HMAC`);
-      if (plain && row.hash !== NO_HASH) fail("(b): the plain audit row carries a hash");
-      checked[id] = row;
-    }
-    const comparable = (r: Record<string, unknown>) => {
-      const { at: _at, entityId: _e, requestId: _r, hash: _h, sealId: _s, changes, ...rest } = r;
-      const c = { ...(changes as Record<string, unknown>) };
-      delete c.servedAt;
-      return JSON.stringify({ ...rest, changeKeys: Object.keys(c).sort(), c });
-    };
-    if (comparable(checked.a) !== comparable(checked.b)) {
-      fail(`(a) and (b) wrote different audit content:\n${comparable(checked.a)}\n${comparable(checked.b)}`);
-    }
-    log(
-      `both variants record the service and one audit row with the same content (${params.baseline === "raw" ? "(a) hashed, (b) not" : "both hashed"})`,
-    );
-
-    // -- SQL statements per mutation ------------------------------------------------------------
-    const STATEMENT_SAMPLES = 5;
-    const statements = {} as Record<VariantId, number>;
-    for (const id of ["a", "b"] as const) {
-      const before = db.statements.count;
-      for (let i = 0; i < STATEMENT_SAMPLES; i++) await post(urls[id], headers, bodies[i + 1] as string, parseRecorded);
-      await new Promise((r) => setImmediate(r));
-      statements[id] = (db.statements.count - before) / STATEMENT_SAMPLES;
-    }
-
-    // -- what (b) still pays: writeEntry's HMAC, which a wrapped client cannot skip ---------------
-    const sample = { ...checked.a, at: new Date(checked.a.at as Date) } as never;
-    for (let i = 0; i < 2_000; i++) entryHash(config.auditKey, sample);
-    const HMAC_N = 20_000;
-    t0 = performance.now();
-    for (let i = 0; i < HMAC_N; i++) entryHash(config.auditKey, sample);
-    const hmacMicros = ((performance.now() - t0) * 1000) / HMAC_N;
-
-    // -- load -----------------------------------------------------------------------------------
-    // The sealer runs during (a)'s slices only (see the top of this file); sealed/mut is the share of
-    // (a)'s entries sealed within its slices.
+    const prepared = await prepareDatabase(params, cleanup);
+    const variants = await startGateways(params, prepared, cleanup);
+    const checked = await verifyVariants(params, prepared, variants);
+    const statements = await countStatements(prepared, variants);
+    const hmacMicros = measureHmac(variants.config, checked.a);
     const client = new LoadClient();
     cleanup.add(() => client.close());
-    const sealTotals = async () => {
-      const [r] = await db.query<{ entries: number; seals: number }>(
-        `SELECT coalesce(sum("entryCount"), 0)::int AS entries, count(*)::int AS seals FROM "AuditSeal"`,
-      );
-      return r ?? { entries: 0, seals: 0 };
-    };
-    let offset = 0;
-    const runSlice = async (variant: VariantId, concurrency: number, seconds: number) => {
-      const sealedBefore = variant === "a" ? await sealTotals() : undefined;
-      let stopSealer: (() => Promise<void>) | undefined;
-      let firstChain: Promise<unknown> | undefined;
-      let sliceOver = false;
-      if (variant === "a" && params.sealer === "serve") {
-        stopSealer = startSealer(db.prisma, config.auditKey, silent, params.sealerIntervalMs);
-        firstChain = (async () => {
-          while (!sliceOver) {
-            const [r] = await db.query<{ pending: boolean }>(
-              `SELECT EXISTS (SELECT 1 FROM "AuditEntry" WHERE "sealId" IS NULL) AS pending`,
-            );
-            if (r?.pending) return sealAll(db.prisma, config.auditKey);
-            await new Promise((resolve) => setTimeout(resolve, 10));
-          }
-          return 0;
-        })().catch((e: Error) => log(`sealer: ${e.message}`));
-      }
-      if (variant === "a" && params.sealer === "per-tick") {
-        stopSealer = startPerTickSealer(db.prisma, config.auditKey, params.sealerIntervalMs);
-      }
-      const statementsBefore = db.statements.count;
-      const cpu = process.cpuUsage();
-      const elu = performance.eventLoopUtilization();
-      const result = await client.run({
-        url: urls[variant],
-        headers,
-        bodies,
-        concurrency,
-        durationMs: seconds * 1000,
-        offset,
-        mustContain: '"recordService":{"id"',
-      });
-      const loop = performance.eventLoopUtilization(elu);
-      const cpuUsed = process.cpuUsage(cpu);
-      const statementsDuring = db.statements.count - statementsBefore;
-      sliceOver = true;
-      await stopSealer?.();
-      await firstChain;
-      offset = result.next;
-      if (result.errors > 0) {
-        fail(
-          `(${variant}) at ${concurrency}: ${result.errors} failed requests under load; first: ${result.firstError}`,
-        );
-      }
-      // --baseline prisma: (b)'s entries are in AuditEntry; seal them now, untimed, not in (a)'s slice.
-      if (variant === "b" && params.baseline === "prisma") await sealAll(db.prisma, config.auditKey);
-      let sealed = { entries: 0, seals: 0, afterSlice: 0 };
-      if (sealedBefore) {
-        const after = await sealTotals();
-        // serve: what the chain left is sealed now, untimed; per-tick: it is the next slice's backlog.
-        const afterSlice = params.sealer === "serve" ? await sealAll(db.prisma, config.auditKey) : 0;
-        sealed = {
-          entries: after.entries - sealedBefore.entries,
-          seals: after.seals - sealedBefore.seals,
-          afterSlice,
-        };
-      }
-      return {
-        result,
-        loop: { busy: loop.utilization, activeMs: loop.active },
-        cpuMs: (cpuUsed.user + cpuUsed.system) / 1000,
-        statements: statementsDuring,
-        sealed,
-      };
-    };
-
-    const variants: VariantId[] = ["a", "b"];
-    if (params.warmup > 0) {
-      log(`warming up: ${params.warmup} s per variant and concurrency`);
-      for (const c of params.concurrency) for (const v of variants) await runSlice(v, c, params.warmup);
-    }
-    const cells = new Map<string, Cell>();
-    for (const c of params.concurrency) {
-      for (const v of variants)
-        cells.set(`${v}${c}`, {
-          variant: v,
-          concurrency: c,
-          slices: [],
-          loop: [],
-          cpuMs: [],
-          statements: [],
-          sealed: [],
-        });
-    }
-    const slice = params.seconds / params.rounds;
-    const total = Math.round(params.seconds * variants.length * params.concurrency.length);
-    log(`measuring: ${params.rounds} rounds of ${round(slice, 2)} s per variant and concurrency (~${total} s)`);
-    const rssBeforeLoad = process.memoryUsage.rss();
-    for (let r = 0; r < params.rounds; r++) {
-      const order = r % 2 === 0 ? variants : [...variants].reverse();
-      const concs = r % 2 === 0 ? params.concurrency : [...params.concurrency].reverse();
-      for (const c of concs) {
-        for (const v of order) {
-          const { result, loop, cpuMs, statements: sql, sealed } = await runSlice(v, c, slice);
-          const cell = cells.get(`${v}${c}`) as Cell;
-          cell.slices.push(result);
-          cell.loop.push(loop);
-          cell.cpuMs.push(cpuMs);
-          cell.statements.push(sql);
-          cell.sealed.push(sealed);
-        }
-      }
-      log(`round ${r + 1}/${params.rounds} done`);
-    }
-    const rssAfterLoad = process.memoryUsage.rss();
+    const runSlice = sliceRunner(params, prepared, variants, client);
+    await warmUp(runSlice, params);
+    const beforeLoad = process.memoryUsage.rss();
+    const cells = await runRounds(runSlice, params);
+    const afterLoad = process.memoryUsage.rss();
     await client.close();
-
-    // -- (a)'s trail after all that: every entry sealed, every hash and every seal digest right ------
-    const tail = await sealAll(db.prisma, config.auditKey);
-    const trail = await checkTrail(db, config.auditKey);
-    if (trail.problems.length || trail.unsealed) {
-      fail(
-        `(a)'s audit trail is not whole: ${trail.unsealed} unsealed, problems: ${trail.problems.slice(0, 5).join("; ")}`,
-      );
-    }
-    t0 = performance.now();
-    const verify = await verifyAudit(db, config.auditKey);
-    const verifyMs = performance.now() - t0;
-    log(
-      `(a)'s trail checks out: ${trail.entries} entries in ${trail.seals} seals (${tail} sealed after the last slice)`,
-    );
-    if (!verify.intact) {
-      log(`verifyAudit disagrees (intact: false, ${verify.entries} entries): ${verify.firstProblem?.reason}`);
-    }
-    const [counts] = await db.query<{ a: number; b: number; services: number }>(
-      `SELECT (SELECT count(*) FROM "AuditEntry")::int AS a, (SELECT count(*) FROM "${PLAIN_TABLE}")::int AS b,
-              (SELECT count(*) FROM "ServiceRecord" WHERE "servedBy" = $1)::int AS services`,
-      [`dev-${TOKEN_CLAIMS.role}`],
-    );
-
-    // -- figures --------------------------------------------------------------------------------
-    const figures: Figure[] = [...cells.values()].map((cell) => {
-      const mutations = cell.slices.reduce((n, s) => n + s.count, 0);
-      const seconds = cell.slices.reduce((n, s) => n + s.elapsedMs, 0) / 1000;
-      const latencies = concat(cell.slices.map((s) => s.latencies)).sort();
-      const activeMs = cell.loop.reduce((n, l) => n + l.activeMs, 0);
-      const sealedEntries = cell.sealed.reduce((n, s) => n + s.entries, 0);
-      return {
-        variant: cell.variant,
-        label:
-          cell.variant === "a"
-            ? aLabel(params)
-            : cell.variant === "b" && params.baseline === "prisma"
-              ? PRISMA_BASELINE_LABEL
-              : VARIANT_LABEL[cell.variant],
-        concurrency: cell.concurrency,
-        mutations,
-        seconds: round(seconds, 2),
-        mutationsPerSecond: round(mutations / seconds, 1),
-        mutationsPerSecondByRound: cell.slices.map((s) => round(s.count / (s.elapsedMs / 1000), 1)),
-        latencyMs: {
-          p50: round(percentile(latencies, 50), 2),
-          p99: round(percentile(latencies, 99), 2),
-          mean: round(latencies.reduce((n, l) => n + l, 0) / Math.max(1, latencies.length), 2),
-          max: round(percentile(latencies, 100), 2),
-        },
-        sqlStatementsPerMutation: statements[cell.variant],
-        sqlStatementsPerMutationUnderLoad: round(
-          cell.statements.reduce((n, x) => n + x, 0) / Math.max(1, mutations),
-          2,
-        ),
-        processCpuMsPerMutation: round(cell.cpuMs.reduce((n, x) => n + x, 0) / Math.max(1, mutations), 3),
-        serverLoop: {
-          busy: round(cell.loop.reduce((n, l) => n + l.busy, 0) / cell.loop.length, 3),
-          msPerMutation: round(activeMs / Math.max(1, mutations), 3),
-        },
-        sealer:
-          cell.variant === "a"
-            ? {
-                entriesSealedDuringSlices: sealedEntries,
-                sealsDuringSlices: cell.sealed.reduce((n, s) => n + s.seals, 0),
-                sealedPerMutation: round(sealedEntries / Math.max(1, mutations), 3),
-                entriesSealedAfterSlices: cell.sealed.reduce((n, s) => n + s.afterSlice, 0),
-              }
-            : null,
-      };
-    });
-    const fig = (v: VariantId, c: number) => figures.find((f) => f.variant === v && f.concurrency === c) as Figure;
-    const ratios: Record<string, RatioFigures> = {};
-    for (const c of params.concurrency) {
-      const [a, b] = [fig("a", c), fig("b", c)];
-      const byRound = a.mutationsPerSecondByRound.map((x, i) =>
-        round(x / (b.mutationsPerSecondByRound[i] ?? Number.NaN), 3),
-      );
-      const aOverB = round(a.mutationsPerSecond / b.mutationsPerSecond, 3);
-      ratios[String(c)] = {
-        aOverB,
-        aOverBByRound: byRound,
-        aOverBMedianOfRounds: round(median(byRound), 3),
-        p50AOverB: round(a.latencyMs.p50 / b.latencyMs.p50, 3),
-        p99AOverB: round(a.latencyMs.p99 / b.latencyMs.p99, 3),
-        targetMet: aOverB >= 0.85,
-      };
-    }
-    const met = Object.values(ratios).every((r) => r.targetMet);
-
-    const report: Report = {
-      benchmark: "mutations",
-      startedAt: startedAt.toISOString(),
-      finishedAt: new Date().toISOString(),
-      machine: { ...machine, loadAvgAtEnd: os.loadavg().map((l) => round(l, 2)) },
-      source,
-      params: {
-        seconds: params.seconds,
-        concurrency: params.concurrency,
-        rounds: params.rounds,
-        warmupSeconds: params.warmup,
-        citizens: params.citizens,
-        poolSize: params.pool,
-        sealerIntervalMs: params.sealerIntervalMs,
-        sealer: params.sealer,
-        baseline: params.baseline,
-        aInsert: params.aInsert,
-        token: TOKEN_CLAIMS,
-      },
-      database: {
-        engine: `PostgreSQL ${pgVersion}`,
-        location: new URL(url).host,
-        name,
-        migrateSeconds: round(migrateMs / 1000, 1),
-        seedSeconds: round(seedMs / 1000, 1),
-        seeded,
-        citizensInScope: citizenIds.length,
-        plainTable: `CREATE TABLE "${PLAIN_TABLE}" (LIKE "AuditEntry" INCLUDING ALL): ${twin.length} indexes, as AuditEntry`,
-        rowsAfterRun: counts ?? null,
-      },
-      mutation: MUTATION.replace(/\s+/g, " "),
-      variants: {
-        a:
-          (params.aInsert === "prisma"
-            ? "createGateway({ config, db }) as served, recordService → audited(): change + AuditEntry (entryHash HMAC) in one interactive transaction; "
-            : "createGateway({ config, db: wrapped }): as served, except that the wrapped client's transactions write the audit row (with its HMAC) into AuditEntry with one raw INSERT instead of tx.auditEntry.create; ") +
-          (params.sealer === "serve"
-            ? "startSealer(db.prisma, auditKey) running during (a)'s slices, its sealAll chain started at the slice's first entry"
-            : "the proposed per-tick sealer (sealPending once per tick, more only while a pass fills a batch of 10,000) running during (a)'s slices"),
-        b:
-          params.baseline === "raw"
-            ? `createGateway({ config, db: wrapped }) — same schema, resolver and audited(); the wrapped client's transactions turn tx.auditEntry.create into one raw INSERT of the same columns into "${PLAIN_TABLE}" with a constant hash; no sealer`
-            : "createGateway({ config, db }) exactly as (a), no sealer during its slices; its entries are sealed after each slice, untimed",
-        bStillComputes: "entryHash (writeEntry calls it before create); see hmacMicrosPerEntry",
-      },
-      hmacMicrosPerEntry: round(hmacMicros, 2),
-      auditAfterRun: {
-        sealedAtEnd: tail,
-        benchCheck: { ...trail, problems: trail.problems.length },
-        verifyAudit: { ...verify, ms: Math.round(verifyMs) },
-        note: verify.intact
-          ? "verifyAudit agrees with the bench's own check"
-          : "verifyAudit reports a problem that the bench's own check (every entry's HMAC, every seal's digest over " +
-            "its entries in numeric seq order) does not find: suspect verifyAudit",
-      },
-      notes: [
-        "Latency is measured by the client (a worker thread) from sending the request to reading the whole body.",
-        "serverLoop = event-loop utilisation of the main thread, where both servers and the sealer's JS run; " +
-          "msPerMutation = busy ms of that loop per completed mutation.",
-        "sealer.sealedPerMutation = entries the sealer sealed during the variant's slices / mutations in them; the " +
-          "rest (entriesSealedAfterSlices) was sealed after each slice, untimed. Below 1 the variant was charged " +
-          "less than its steady-state sealing.",
-        "sqlStatementsPerMutation = Prisma query events per mutation, 5 sequential requests, no sealer; " +
-          "sqlStatementsPerMutationUnderLoad = all Prisma statements during the slices (in (a) the sealer's too) / mutations.",
-        "processCpuMsPerMutation = CPU time (user + system) of this whole process during the slices / mutations: " +
-          "both servers' JS, Prisma, the sealer's JS and the load-generator thread (the same client work in both " +
-          "variants). Not PostgreSQL's CPU. Less sensitive than req/s to other processes competing for the cores.",
-        "Under sustained load sealAll never finds nothing pending, so the sealer runs pass after pass instead of " +
-          "every interval; each (a) slice starts that state at once with a sealAll next to startSealer.",
-      ],
-      rssMb: { beforeLoad: round(rssBeforeLoad / MB), afterLoad: round(rssAfterLoad / MB) },
-      results: figures,
-      ratios,
-      issueTarget: { rule: "a >= 0.85 x b in mutations/s at every concurrency", met },
-    };
-
+    const after = await checkTrailAfterRun(prepared, variants);
+    const rssMb = { beforeLoad: round(beforeLoad / MB), afterLoad: round(afterLoad / MB) };
+    const report = summarise(run, params, prepared, { cells, statements, hmacMicros, rssMb }, after);
     console.log(formatTable(report));
-    if (params.write) {
-      const file = path.join(RESULTS_DIR, `mutations-${timestamp(startedAt)}.json`);
-      const json = `${JSON.stringify(report, null, 2)}\n`;
-      writeAtomic(file, json);
-      writeAtomic(path.join(RESULTS_DIR, "mutations-latest.json"), json);
-      console.log(`\nwritten: ${path.relative(process.cwd(), file)} and bench/results/mutations-latest.json`);
-    }
-    if (params.strict && !met) process.exitCode = 1;
+    if (params.write) writeResults("mutations", report);
+    if (params.strict && !report.issueTarget.met) process.exitCode = 1;
   } finally {
     await cleanup.run();
   }

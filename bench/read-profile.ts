@@ -12,7 +12,6 @@
 // Nothing is written to disk unless --out is given.
 import { randomUUID } from "node:crypto";
 import { Session } from "node:inspector/promises";
-import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import type { GraphQLSchema } from "graphql";
@@ -45,13 +44,12 @@ import {
   nodesOf,
   parseOk,
   type QueryId,
-  RESULTS_DIR,
   requestBodies,
   round,
+  type ScratchDatabase,
   scratchDatabase,
   sourceState,
-  timestamp,
-  writeAtomic,
+  writeResults,
 } from "./support.ts";
 
 const USAGE = `usage: npx tsx bench/read-profile.ts [options]
@@ -60,7 +58,7 @@ const USAGE = `usage: npx tsx bench/read-profile.ts [options]
   --rounds N             rounds; the variant order rotates each round (default 10)
   --profile-requests N   requests per query in each CPU profile (default 150)
   --database-url URL     as for bench/read.ts (default $BENCH_DATABASE_URL or ${DEFAULT_ADMIN_URL})
-  --out                  also write bench/results/read-profile-<time>.json`;
+  --out                  also write bench/results/read-profile.json (replacing the last one)`;
 
 type Fetcher = { fetch: (url: string, init: RequestInit) => Response | Promise<Response> };
 
@@ -231,9 +229,20 @@ async function profileRequests(session: Session, run: () => Promise<void>): Prom
 }
 
 // ---------------------------------------------------------------------------------------------
+// The run, step by step: main() at the end reads as the list of steps.
 
-async function main(): Promise<void> {
+interface Params {
+  citizens: number;
+  seconds: number;
+  rounds: number;
+  profileRequests: number;
+  adminUrl: string;
+  out: boolean;
+}
+
+function parseParams(argv: string[]): Params {
   const { values } = parseArgs({
+    args: argv,
     options: {
       citizens: { type: "string", default: "2000" },
       seconds: { type: "string", default: "5" },
@@ -247,7 +256,7 @@ async function main(): Promise<void> {
   });
   if (values.help) {
     console.log(USAGE);
-    return;
+    process.exit(0);
   }
   const citizens = Number(values.citizens);
   const seconds = Number(values.seconds);
@@ -256,152 +265,218 @@ async function main(): Promise<void> {
   for (const [name, n] of Object.entries({ citizens, seconds, rounds, profileRequestsN })) {
     if (!Number.isFinite(n) || n <= 0) fail(`--${name} must be a positive number`);
   }
-  const adminUrl = values["database-url"] ?? process.env.BENCH_DATABASE_URL ?? DEFAULT_ADMIN_URL;
+  return {
+    citizens,
+    seconds,
+    rounds,
+    profileRequests: profileRequestsN,
+    adminUrl: values["database-url"] ?? process.env.BENCH_DATABASE_URL ?? DEFAULT_ADMIN_URL,
+    out: values.out,
+  };
+}
+
+const QUERIES: QueryId[] = ["Q1", "Q2"];
+
+interface Setup {
+  scratch: ScratchDatabase;
+  headers: Record<string, string>;
+  all: Variant[];
+  bodies: Record<QueryId, string[]>;
+}
+
+/** 1. The scratch database (as for read.ts) and every variant over it. */
+async function prepareVariants(params: Params, cleanup: Cleanup): Promise<Setup> {
+  const scratch = await scratchDatabase(params.adminUrl, params.citizens, cleanup, 10);
+  const { config, headers } = await benchConfig();
+  const policy = loadPolicy(config.policyDir, schema);
+  return {
+    scratch,
+    headers,
+    all: variants(config, scratch.db, policy),
+    bodies: requestBodies(scratch.inScopeIds),
+  };
+}
+
+/** 2. Correct answers first (masked where the variant masks), which also warms every variant up. */
+async function verifyAndWarmUp({ all, headers, bodies }: Setup): Promise<void> {
+  for (const v of all) {
+    for (const q of QUERIES) {
+      for (let i = 0; i < 20; i++) {
+        const text = await call(v, headers, bodies[q][i % bodies[q].length] as string);
+        const nodes = nodesOf(q, parseOk(v.id, 200, text));
+        const nik = nodes[0]?.nik ?? "";
+        if (v.masked !== nik.includes("*")) fail(`${v.id}: unexpected NIK "${nik}"`);
+      }
+    }
+  }
+}
+
+type PerRound = Map<string, { cpuMs: number[]; wallMs: number[] }>;
+
+/**
+ * 3. CPU and wall time per request of each variant and query, one request at a time, in --rounds
+ * rounds whose variant order rotates; per cell, one figure per round.
+ */
+async function measureCpu({ all, headers, bodies }: Setup, params: Params): Promise<PerRound> {
+  const sliceMs = (params.seconds * 1000) / params.rounds;
+  const perRound: PerRound = new Map();
+  let offset = 0;
+  for (let r = 0; r < params.rounds; r++) {
+    const order = all.map((_, i) => all[(i + r) % all.length] as Variant);
+    for (const q of QUERIES) {
+      for (const v of order) {
+        const cpu0 = process.cpuUsage();
+        const t0 = performance.now();
+        let n = 0;
+        while (performance.now() - t0 < sliceMs) {
+          await call(v, headers, bodies[q][offset++ % bodies[q].length] as string);
+          n++;
+        }
+        const wall = performance.now() - t0;
+        const cpu = process.cpuUsage(cpu0);
+        const key = `${v.id}|${q}`;
+        const cell = perRound.get(key) ?? { cpuMs: [], wallMs: [] };
+        cell.cpuMs.push((cpu.user + cpu.system) / 1000 / n);
+        cell.wallMs.push(wall / n);
+        perRound.set(key, cell);
+      }
+    }
+    log(`round ${r + 1}/${params.rounds} done`);
+  }
+  return perRound;
+}
+
+/** 4. Medians of the rounds, each variant against "none". */
+function cpuTableOf(all: Variant[], perRound: PerRound) {
+  return QUERIES.flatMap((q) => {
+    const base = median(perRound.get(`none|${q}`)?.cpuMs ?? []);
+    return all.map((v) => {
+      const cell = perRound.get(`${v.id}|${q}`) ?? { cpuMs: [], wallMs: [] };
+      const cpu = median(cell.cpuMs);
+      return {
+        query: q,
+        variant: v.id,
+        label: v.label,
+        cpuMsPerRequest: round(cpu, 2),
+        cpuMsPerRequestByRound: cell.cpuMs.map((x) => round(x, 2)),
+        extraCpuMsVsNone: round(cpu - base, 2),
+        /** What the throughput ratio against "none" would be if the process's CPU were the only limit. */
+        cpuBoundThroughputVsNone: round(base / cpu, 3),
+        wallMsPerRequest: round(median(cell.wallMs), 2),
+      };
+    });
+  });
+}
+
+type CpuTable = ReturnType<typeof cpuTableOf>;
+/** Per query, per variant ("none", "full"): self milliseconds per request by package. */
+type Profiles = Record<string, Record<string, Record<string, number>>>;
+
+/** 5. A V8 CPU profile of "none" and "full" on each query, self time per request by package. */
+async function profileVariants({ all, headers, bodies }: Setup, params: Params): Promise<Profiles> {
+  const session = new Session();
+  session.connect();
+  const profiles: Profiles = {};
+  for (const q of QUERIES) {
+    profiles[q] = {};
+    for (const id of ["none", "full"]) {
+      const v = all.find((x) => x.id === id) as Variant;
+      const profile = await profileRequests(session, async () => {
+        for (let i = 0; i < params.profileRequests; i++) {
+          await call(v, headers, bodies[q][i % bodies[q].length] as string);
+        }
+      });
+      const perRequest: Record<string, number> = {};
+      for (const [cat, ms] of selfTime(profile)) perRequest[cat] = round(ms / params.profileRequests, 3);
+      (profiles[q] as Record<string, Record<string, number>>)[id] = perRequest;
+    }
+  }
+  session.disconnect();
+  return profiles;
+}
+
+/** 6. The tables on stdout. */
+function formatOutput(
+  startedAt: Date,
+  machine: ReturnType<typeof machineInfo>,
+  { scratch }: Setup,
+  params: Params,
+  cpuTable: CpuTable,
+  profiles: Profiles,
+): string {
+  const sliceMs = (params.seconds * 1000) / params.rounds;
+  const out: string[] = [
+    "",
+    `Gerbang read profile, ${startedAt.toISOString()}`,
+    `machine  ${machine.cpus} x ${machine.cpuModel}, Node ${machine.node}, load average ${machine.loadAvgAtStart.join(" ")}`,
+    `${scratch.seeded.citizens} citizens, ${params.rounds} rounds, ${round(sliceMs)} ms per variant and query per round, ` +
+      "one request at a time through yoga.fetch (no HTTP)",
+    "",
+    "CPU per request (process CPU time, median of the rounds)",
+  ];
+  const head = ["query", "variant", "CPU ms/req", "extra vs none", "CPU-bound thr. vs none", "wall ms/req"];
+  const rows = cpuTable.map((c) => [
+    c.query,
+    `${c.variant.padEnd(10)} ${c.label}`,
+    c.cpuMsPerRequest.toFixed(2),
+    `${c.extraCpuMsVsNone >= 0 ? "+" : ""}${c.extraCpuMsVsNone.toFixed(2)}`,
+    c.cpuBoundThroughputVsNone.toFixed(3),
+    c.wallMsPerRequest.toFixed(2),
+  ]);
+  out.push(...groupedTable(head, rows));
+  for (const q of QUERIES) {
+    const none = profiles[q]?.none ?? {};
+    const full = profiles[q]?.full ?? {};
+    const cats = [...new Set([...Object.keys(none), ...Object.keys(full)])]
+      .map((cat) => ({ cat, none: none[cat] ?? 0, full: full[cat] ?? 0 }))
+      .sort((x, y) => y.full - y.none - (x.full - x.none) || y.full - x.full);
+    const sum = (o: Record<string, number>) => Object.values(o).reduce((n, x) => n + x, 0);
+    out.push(
+      "",
+      `${q}: CPU profile self time per request by package (${params.profileRequests} requests each), ms`,
+      `${"where".padEnd(34)}  ${"none".padStart(7)}  ${"full".padStart(7)}  ${"diff".padStart(7)}`,
+    );
+    for (const c of cats.filter((c) => c.none >= 0.05 || c.full >= 0.05)) {
+      const diff = c.full - c.none;
+      out.push(
+        `${c.cat.padEnd(34)}  ${c.none.toFixed(2).padStart(7)}  ${c.full.toFixed(2).padStart(7)}  ${`${diff >= 0 ? "+" : ""}${diff.toFixed(2)}`.padStart(7)}`,
+      );
+    }
+    const total = sum(full) - sum(none);
+    out.push(
+      `${"total".padEnd(34)}  ${sum(none).toFixed(2).padStart(7)}  ${sum(full).toFixed(2).padStart(7)}  ${`${total >= 0 ? "+" : ""}${total.toFixed(2)}`.padStart(7)}`,
+    );
+  }
+  return out.join("\n");
+}
+
+async function main(): Promise<void> {
+  const params = parseParams(process.argv.slice(2));
   const startedAt = new Date();
   const machine = machineInfo();
   const cleanup = new Cleanup();
   try {
-    const scratch = await scratchDatabase(adminUrl, citizens, cleanup, 10);
-    const { config, headers } = await benchConfig();
-    const policy = loadPolicy(config.policyDir, schema);
-    const all = variants(config, scratch.db, policy);
-    const bodies = requestBodies(scratch.inScopeIds);
-    const queries: QueryId[] = ["Q1", "Q2"];
-
-    // Correct answers first (and a warm-up of every variant).
-    for (const v of all) {
-      for (const q of queries) {
-        for (let i = 0; i < 20; i++) {
-          const text = await call(v, headers, bodies[q][i % bodies[q].length] as string);
-          const nodes = nodesOf(q, parseOk(v.id, 200, text));
-          const nik = nodes[0]?.nik ?? "";
-          if (v.masked !== nik.includes("*")) fail(`${v.id}: unexpected NIK "${nik}"`);
-        }
-      }
-    }
-    log(`${all.length} variants answer correctly; measuring CPU per request, ${rounds} rounds`);
-
-    // -- CPU per request, sequential, interleaved --------------------------------------------
-    const sliceMs = (seconds * 1000) / rounds;
-    const perRound = new Map<string, { cpuMs: number[]; wallMs: number[] }>();
-    let offset = 0;
-    for (let r = 0; r < rounds; r++) {
-      const order = all.map((_, i) => all[(i + r) % all.length] as Variant);
-      for (const q of queries) {
-        for (const v of order) {
-          const cpu0 = process.cpuUsage();
-          const t0 = performance.now();
-          let n = 0;
-          while (performance.now() - t0 < sliceMs) {
-            await call(v, headers, bodies[q][offset++ % bodies[q].length] as string);
-            n++;
-          }
-          const wall = performance.now() - t0;
-          const cpu = process.cpuUsage(cpu0);
-          const key = `${v.id}|${q}`;
-          const cell = perRound.get(key) ?? { cpuMs: [], wallMs: [] };
-          cell.cpuMs.push((cpu.user + cpu.system) / 1000 / n);
-          cell.wallMs.push(wall / n);
-          perRound.set(key, cell);
-        }
-      }
-      log(`round ${r + 1}/${rounds} done`);
-    }
-    const cpuTable = queries.flatMap((q) => {
-      const base = median(perRound.get(`none|${q}`)?.cpuMs ?? []);
-      return all.map((v) => {
-        const cell = perRound.get(`${v.id}|${q}`) ?? { cpuMs: [], wallMs: [] };
-        const cpu = median(cell.cpuMs);
-        return {
-          query: q,
-          variant: v.id,
-          label: v.label,
-          cpuMsPerRequest: round(cpu, 2),
-          cpuMsPerRequestByRound: cell.cpuMs.map((x) => round(x, 2)),
-          extraCpuMsVsNone: round(cpu - base, 2),
-          /** What the throughput ratio against "none" would be if the process's CPU were the only limit. */
-          cpuBoundThroughputVsNone: round(base / cpu, 3),
-          wallMsPerRequest: round(median(cell.wallMs), 2),
-        };
-      });
-    });
-
-    // -- CPU profiles ------------------------------------------------------------------------
-    const session = new Session();
-    session.connect();
-    const profiles: Record<string, Record<string, Record<string, number>>> = {};
-    for (const q of queries) {
-      profiles[q] = {};
-      for (const id of ["none", "full"]) {
-        const v = all.find((x) => x.id === id) as Variant;
-        const profile = await profileRequests(session, async () => {
-          for (let i = 0; i < profileRequestsN; i++) await call(v, headers, bodies[q][i % bodies[q].length] as string);
-        });
-        const perRequest: Record<string, number> = {};
-        for (const [cat, ms] of selfTime(profile)) perRequest[cat] = round(ms / profileRequestsN, 3);
-        (profiles[q] as Record<string, Record<string, number>>)[id] = perRequest;
-      }
-    }
-    session.disconnect();
-
-    // -- output -------------------------------------------------------------------------------
-    const out: string[] = [
-      "",
-      `Gerbang read profile, ${startedAt.toISOString()}`,
-      `machine  ${machine.cpus} x ${machine.cpuModel}, Node ${machine.node}, load average ${machine.loadAvgAtStart.join(" ")}`,
-      `${scratch.seeded.citizens} citizens, ${rounds} rounds, ${round(sliceMs)} ms per variant and query per round, ` +
-        "one request at a time through yoga.fetch (no HTTP)",
-      "",
-      "CPU per request (process CPU time, median of the rounds)",
-    ];
-    const head = ["query", "variant", "CPU ms/req", "extra vs none", "CPU-bound thr. vs none", "wall ms/req"];
-    const rows = cpuTable.map((c) => [
-      c.query,
-      `${c.variant.padEnd(10)} ${c.label}`,
-      c.cpuMsPerRequest.toFixed(2),
-      `${c.extraCpuMsVsNone >= 0 ? "+" : ""}${c.extraCpuMsVsNone.toFixed(2)}`,
-      c.cpuBoundThroughputVsNone.toFixed(3),
-      c.wallMsPerRequest.toFixed(2),
-    ]);
-    out.push(...groupedTable(head, rows));
-    for (const q of queries) {
-      const none = profiles[q]?.none ?? {};
-      const full = profiles[q]?.full ?? {};
-      const cats = [...new Set([...Object.keys(none), ...Object.keys(full)])]
-        .map((cat) => ({ cat, none: none[cat] ?? 0, full: full[cat] ?? 0 }))
-        .sort((x, y) => y.full - y.none - (x.full - x.none) || y.full - x.full);
-      const sum = (o: Record<string, number>) => Object.values(o).reduce((n, x) => n + x, 0);
-      out.push(
-        "",
-        `${q}: CPU profile self time per request by package (${profileRequestsN} requests each), ms`,
-        `${"where".padEnd(34)}  ${"none".padStart(7)}  ${"full".padStart(7)}  ${"diff".padStart(7)}`,
-      );
-      for (const c of cats.filter((c) => c.none >= 0.05 || c.full >= 0.05)) {
-        const diff = c.full - c.none;
-        out.push(
-          `${c.cat.padEnd(34)}  ${c.none.toFixed(2).padStart(7)}  ${c.full.toFixed(2).padStart(7)}  ${`${diff >= 0 ? "+" : ""}${diff.toFixed(2)}`.padStart(7)}`,
-        );
-      }
-      const total = sum(full) - sum(none);
-      out.push(
-        `${"total".padEnd(34)}  ${sum(none).toFixed(2).padStart(7)}  ${sum(full).toFixed(2).padStart(7)}  ${`${total >= 0 ? "+" : ""}${total.toFixed(2)}`.padStart(7)}`,
-      );
-    }
-    console.log(out.join("\n"));
-
-    if (values.out) {
-      const file = path.join(RESULTS_DIR, `read-profile-${timestamp(startedAt)}.json`);
-      const report = {
+    const setup = await prepareVariants(params, cleanup);
+    await verifyAndWarmUp(setup);
+    log(`${setup.all.length} variants answer correctly; measuring CPU per request, ${params.rounds} rounds`);
+    const cpuTable = cpuTableOf(setup.all, await measureCpu(setup, params));
+    const profiles = await profileVariants(setup, params);
+    console.log(formatOutput(startedAt, machine, setup, params, cpuTable, profiles));
+    if (params.out) {
+      writeResults("read-profile", {
         benchmark: "read-profile",
         startedAt: startedAt.toISOString(),
         machine,
         source: sourceState(),
-        params: { citizens, seconds, rounds, profileRequests: profileRequestsN },
+        params: {
+          citizens: params.citizens,
+          seconds: params.seconds,
+          rounds: params.rounds,
+          profileRequests: params.profileRequests,
+        },
         cpuPerRequest: cpuTable,
         profileSelfMsPerRequest: profiles,
-      };
-      writeAtomic(file, `${JSON.stringify(report, null, 2)}\n`);
-      console.log(`\nwritten: ${path.relative(process.cwd(), file)}`);
+      });
     }
   } finally {
     await cleanup.run();

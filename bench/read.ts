@@ -8,10 +8,10 @@
 // are interleaved in rounds so that machine noise hits them alike. See bench/README.md.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import os from "node:os";
-import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { isDeepStrictEqual, parseArgs } from "node:util";
 import pg from "pg";
+import type { Database } from "../src/db/database.ts";
 import { createLogger } from "../src/log.ts";
 import { loadPolicy } from "../src/policy/load.ts";
 import { schema } from "../src/schema/index.ts";
@@ -41,15 +41,14 @@ import {
   Q1_TEXT,
   Q2_TEXT,
   type QueryId,
-  RESULTS_DIR,
   requestBodies,
   round,
+  type ScratchDatabase,
   type SliceResult,
   scratchDatabase,
   sourceState,
   TOKEN_CLAIMS,
-  timestamp,
-  writeAtomic,
+  writeResults,
 } from "./support.ts";
 
 // ---------------------------------------------------------------------------------------------
@@ -224,7 +223,7 @@ class RssSampler {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The run
+// The run, step by step: main() at the end of this section reads as the list of steps.
 
 interface Cell {
   target: TargetId;
@@ -236,251 +235,325 @@ interface Cell {
   statementsPerRequest: number;
 }
 
+/** When and where the run happened, taken before anything else. */
+interface RunInfo {
+  startedAt: Date;
+  machine: ReturnType<typeof machineInfo>;
+  source: ReturnType<typeof sourceState>;
+}
+
+/** The three targets, listening, over one seeded scratch database. */
+interface Targets {
+  scratch: ScratchDatabase;
+  db: Database;
+  headers: Record<string, string>;
+  urls: Record<TargetId, string>;
+  bodies: Record<QueryId, string[]>;
+  /** Statements target (c) sent. */
+  sqlCounter: { count: number };
+}
+
+type Statements = Record<`${TargetId}${QueryId}`, number>;
+
+/** One slice of load against one target and query; the order of slices is the caller's. */
+type RunSlice = (
+  target: TargetId,
+  q: QueryId,
+  seconds: number,
+) => Promise<{
+  result: SliceResult;
+  rss: { start: number; peak: number; end: number };
+  loop: { busy: number; activeMs: number };
+}>;
+
+const QUERIES: QueryId[] = ["Q1", "Q2"];
+
+/** 1. The scratch database (created, migrated, seeded, analyzed) and the three servers a, b and c. */
+async function prepareTargets(params: Params, cleanup: Cleanup): Promise<Targets> {
+  const scratch = await scratchDatabase(params.adminUrl, params.citizens, cleanup, 10);
+  const { db } = scratch;
+  const { config, headers } = await benchConfig();
+  const policy = loadPolicy(config.policyDir, schema);
+  const silent = createLogger("silent");
+  const pool = new pg.Pool({ connectionString: scratch.url, max: 10 });
+  pool.on("error", () => {});
+  cleanup.add(() => pool.end());
+  const sqlCounter = { count: 0 };
+  const handlers = {
+    a: createGateway({ config, db, policy, log: silent }),
+    b: createGateway({ config, db, policy, enforce: false, log: silent }),
+    c: createSqlServer(pool, { region: TOKEN_CLAIMS.region, agency: TOKEN_CLAIMS.agency }, sqlCounter),
+  };
+  const urls = {} as Record<TargetId, string>;
+  for (const id of ["a", "b", "c"] as const) {
+    const { server, url } = await listen(handlers[id]);
+    cleanup.add(() => closeServer(server));
+    urls[id] = url;
+  }
+  return { scratch, db, headers, urls, bodies: requestBodies(scratch.inScopeIds), sqlCounter };
+}
+
+/**
+ * 2. Correctness before speed: b shows clear values in scope, a exactly b's answer with the NIK and
+ * the address masked, c exactly b's. All three are checked whatever --targets says: b is a's
+ * reference, and c must equal b.
+ */
+async function verifyResponses({ urls, headers, bodies }: Targets): Promise<void> {
+  const q2 = bodies.Q2;
+  const samples: Record<QueryId, string[]> = {
+    Q1: bodies.Q1,
+    Q2: [q2[0], q2[Math.floor(q2.length / 2)], q2.at(-1)] as string[],
+  };
+  for (const q of QUERIES) {
+    for (const body of samples[q]) {
+      const rb = await post(urls.b, headers, body, parseOk);
+      const ra = await post(urls.a, headers, body, parseOk);
+      const rc = await post(urls.c, headers, body, parseOk);
+      const clear = nodesOf(q, rb);
+      checkClear(`${q} (b)`, q, clear);
+      checkMasked(`${q} (a)`, nodesOf(q, ra), clear);
+      if (!isDeepStrictEqual(rc, rb)) fail(`${q} (c): the SQL ceiling's JSON differs from the gateway's (b)`);
+    }
+  }
+  const example = nodesOf("Q2", await post(urls.a, headers, samples.Q2[0] as string, parseOk))[0];
+  log(`responses verified (a shows e.g. nik ${example?.nik}, address "${example?.address}")`);
+}
+
+/** 3. SQL statements per request of each target and query, over a few sequential requests. */
+async function countStatements({ db, urls, headers, bodies, sqlCounter }: Targets): Promise<Statements> {
+  const STATEMENT_SAMPLES = 5;
+  const statements = {} as Statements;
+  for (const target of ["a", "b", "c"] as const) {
+    for (const q of QUERIES) {
+      const counter = target === "c" ? sqlCounter : db.statements;
+      const before = counter.count;
+      for (let i = 0; i < STATEMENT_SAMPLES; i++) {
+        await post(urls[target], headers, bodies[q][i % bodies[q].length] as string, parseOk);
+      }
+      await new Promise((r) => setImmediate(r)); // in case a query event is emitted after the response
+      statements[`${target}${q}`] = (counter.count - before) / STATEMENT_SAMPLES;
+    }
+  }
+  return statements;
+}
+
+/**
+ * 4. The load generator (a worker thread) and the RSS sampler, as one function that runs a slice of
+ * load and fails the run if any request failed. Each query's bodies are cycled through across slices.
+ */
+function sliceRunner({ urls, headers, bodies }: Targets, params: Params, cleanup: Cleanup): RunSlice {
+  const client = new LoadClient();
+  cleanup.add(() => client.close());
+  const sampler = new RssSampler();
+  const offsets: Record<QueryId, number> = { Q1: 0, Q2: 0 };
+  return async (target, q, seconds) => {
+    const endRss = sampler.phase();
+    const elu = performance.eventLoopUtilization();
+    const result = await client.run({
+      url: urls[target],
+      headers,
+      bodies: bodies[q],
+      concurrency: params.concurrency,
+      durationMs: seconds * 1000,
+      offset: offsets[q],
+    });
+    offsets[q] = result.next;
+    const loop = performance.eventLoopUtilization(elu);
+    if (result.errors > 0) {
+      fail(`${target} ${q}: ${result.errors} failed requests under load; first: ${result.firstError}`);
+    }
+    return { result, rss: endRss(), loop: { busy: loop.utilization, activeMs: loop.active } };
+  };
+}
+
+/** 5. Unmeasured: --warmup seconds per target and query. */
+async function warmUp(runSlice: RunSlice, params: Params): Promise<void> {
+  if (params.warmup <= 0) return;
+  log(`warming up: ${params.warmup} s per target and query`);
+  for (const q of QUERIES) for (const target of params.targets) await runSlice(target, q, params.warmup);
+}
+
+/**
+ * 6. Measured: --seconds per target and query, split over --rounds rounds. Each round rotates the
+ * target order (a b c, b c a, c a b, ...) and alternates the query order, so that noise hits all alike.
+ */
+async function runRounds(runSlice: RunSlice, params: Params, statements: Statements): Promise<Map<string, Cell>> {
+  const cells = new Map<string, Cell>();
+  for (const target of params.targets) {
+    for (const q of QUERIES) {
+      const statementsPerRequest = statements[`${target}${q}`];
+      cells.set(`${target}${q}`, { target, query: q, slices: [], rss: [], loop: [], statementsPerRequest });
+    }
+  }
+  const slice = params.seconds / params.rounds;
+  const total = Math.round(params.seconds * params.targets.length * QUERIES.length);
+  log(`measuring: ${params.rounds} rounds of ${round(slice, 2)} s per target and query (~${total} s)`);
+  for (let r = 0; r < params.rounds; r++) {
+    const order = params.targets.map((_, i) => params.targets[(i + r) % params.targets.length] as TargetId);
+    for (const q of r % 2 === 0 ? QUERIES : [...QUERIES].reverse()) {
+      for (const target of order) {
+        const { result, rss, loop } = await runSlice(target, q, slice);
+        const cell = cells.get(`${target}${q}`) as Cell;
+        cell.slices.push(result);
+        cell.rss.push(rss);
+        cell.loop.push(loop);
+      }
+    }
+    log(`round ${r + 1}/${params.rounds} done`);
+  }
+  return cells;
+}
+
+/** 7a. Pooled figures per target and query. */
+function figuresOf(cells: Map<string, Cell>): Figure[] {
+  return [...cells.values()].map((cell) => {
+    const requests = cell.slices.reduce((n, s) => n + s.count, 0);
+    const seconds = cell.slices.reduce((n, s) => n + s.elapsedMs, 0) / 1000;
+    const bytes = cell.slices.reduce((n, s) => n + s.bytes, 0);
+    const latencies = concat(cell.slices.map((s) => s.latencies)).sort();
+    const activeMs = cell.loop.reduce((n, l) => n + l.activeMs, 0);
+    return {
+      target: cell.target,
+      label: TARGET_LABEL[cell.target],
+      query: cell.query,
+      requests,
+      seconds: round(seconds, 2),
+      requestsPerSecond: round(requests / seconds, 1),
+      requestsPerSecondByRound: cell.slices.map((s) => round(s.count / (s.elapsedMs / 1000), 1)),
+      latencyMs: {
+        p50: round(percentile(latencies, 50), 2),
+        p99: round(percentile(latencies, 99), 2),
+        mean: round(latencies.reduce((n, l) => n + l, 0) / latencies.length, 2),
+        max: round(percentile(latencies, 100), 2),
+      },
+      sqlStatementsPerRequest: cell.statementsPerRequest,
+      responseBytes: Math.round(bytes / Math.max(1, requests)),
+      serverLoop: {
+        busy: round(cell.loop.reduce((n, l) => n + l.busy, 0) / cell.loop.length, 3),
+        msPerRequest: round(activeMs / Math.max(1, requests), 2),
+      },
+      rssMb: {
+        peak: round(Math.max(...cell.rss.map((r) => r.peak)) / MB),
+        growthPerPhase: round(Math.max(...cell.rss.map((r) => r.peak - r.start)) / MB),
+        netGrowth: round(cell.rss.reduce((n, r) => n + (r.end - r.start), 0) / MB),
+      },
+    };
+  });
+}
+
+/** 7b. Ratios between the targets per query, and the issue's target: a >= 0.85 x b and no extra SQL. */
+function compare(figures: Figure[]): { ratios: Record<string, Ratios>; checks: Record<string, Check> } {
+  const fig = (t: TargetId, q: QueryId) => figures.find((f) => f.target === t && f.query === q);
+  const ratios: Record<string, Ratios> = {};
+  const checks: Record<string, Check> = {};
+  for (const q of QUERIES) {
+    const [a, b, c] = [fig("a", q), fig("b", q), fig("c", q)];
+    const r = (x?: Figure, y?: Figure) => (x && y ? round(x.requestsPerSecond / y.requestsPerSecond, 3) : null);
+    // Per-round ratios: a and b ran back to back in each round, so each ratio saw similar noise.
+    const byRound =
+      a && b
+        ? a.requestsPerSecondByRound.map((x, i) => round(x / (b.requestsPerSecondByRound[i] ?? Number.NaN), 3))
+        : [];
+    ratios[q] = {
+      aOverB: r(a, b),
+      aOverBByRound: byRound,
+      aOverBMedianOfRounds: byRound.length ? round(median(byRound), 3) : null,
+      aOverC: r(a, c),
+      bOverC: r(b, c),
+    };
+    const aOverB = ratios[q].aOverB;
+    const extraSql = a && b ? a.sqlStatementsPerRequest - b.sqlStatementsPerRequest : null;
+    checks[q] = {
+      throughputRatio: aOverB,
+      throughputOk: aOverB === null ? null : aOverB >= 0.85,
+      extraSql,
+      sqlOk: extraSql === null ? null : extraSql <= 0,
+    };
+  }
+  return { ratios, checks };
+}
+
+/** 7. The report: figures, ratios, the issue's target, and what was measured where. */
+function summarise(
+  run: RunInfo,
+  params: Params,
+  { scratch }: Targets,
+  cells: Map<string, Cell>,
+  rssMb: { beforeLoad: number; afterLoad: number },
+): Report {
+  const figures = figuresOf(cells);
+  const { ratios, checks } = compare(figures);
+  const allChecks = Object.values(checks);
+  const complete = allChecks.every((c) => c.throughputOk !== null && c.sqlOk !== null);
+  const met = complete ? allChecks.every((c) => c.throughputOk && c.sqlOk) : null;
+  return {
+    benchmark: "read",
+    startedAt: run.startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    machine: { ...run.machine, loadAvgAtEnd: os.loadavg().map((l) => round(l, 2)) },
+    source: run.source,
+    params: {
+      citizens: params.citizens,
+      seconds: params.seconds,
+      concurrency: params.concurrency,
+      rounds: params.rounds,
+      warmupSeconds: params.warmup,
+      targets: params.targets,
+      token: TOKEN_CLAIMS,
+    },
+    database: {
+      engine: `PostgreSQL ${scratch.pgVersion}`,
+      location: new URL(scratch.url).host,
+      name: scratch.name,
+      migrateSeconds: round(scratch.migrateMs / 1000, 1),
+      seedSeconds: round(scratch.seedMs / 1000, 1),
+      analyzedAfterSeed: true,
+      seeded: scratch.seeded,
+      citizensInScope: scratch.inScopeIds.length,
+      gatewayPoolSize: 10,
+      sqlPoolSize: 10,
+    },
+    queries: { Q1: Q1_TEXT.replace(/\s+/g, " "), Q2: Q2_TEXT.replace(/\s+/g, " ") },
+    sql: { Q1: Q1_SQL, Q2: Q2_SQL },
+    notes: [
+      "All three servers, Prisma and the load-generator thread share one process: RSS is process-wide.",
+      "rssMb.peak = highest RSS sampled (every 20 ms) during the cell's slices; growthPerPhase = largest " +
+        "rise within one slice; netGrowth = sum over the slices of (RSS at end - RSS at start).",
+      "serverLoop = event-loop utilisation of the main thread, where the three servers run (the client " +
+        "is on a worker thread); msPerRequest = busy milliseconds of that loop per completed request.",
+      "Latency is measured by the client from sending the request to reading the whole body.",
+    ],
+    rssMb,
+    results: figures,
+    ratios,
+    issueTarget: {
+      rule: "for each query: a >= 0.85 x b in requests/s, and a sends no more SQL statements per request than b",
+      checks,
+      met,
+    },
+  };
+}
+
 async function main(): Promise<void> {
   const params = parseParams(process.argv.slice(2));
-  const startedAt = new Date();
-  const machine = machineInfo();
-  const source = sourceState();
+  const run: RunInfo = { startedAt: new Date(), machine: machineInfo(), source: sourceState() };
   const cleanup = new Cleanup();
-
   try {
-    // -- database and servers ---------------------------------------------------------------
-    const scratch = await scratchDatabase(params.adminUrl, params.citizens, cleanup, 10);
-    const { db } = scratch;
-    const { config, headers } = await benchConfig();
-    const policy = loadPolicy(config.policyDir, schema);
-    const silent = createLogger("silent");
-    const pool = new pg.Pool({ connectionString: scratch.url, max: 10 });
-    pool.on("error", () => {});
-    cleanup.add(() => pool.end());
-    const sqlCounter = { count: 0 };
-    const handlers = {
-      a: createGateway({ config, db, policy, log: silent }),
-      b: createGateway({ config, db, policy, enforce: false, log: silent }),
-      c: createSqlServer(pool, { region: TOKEN_CLAIMS.region, agency: TOKEN_CLAIMS.agency }, sqlCounter),
-    };
-    const urls = {} as Record<TargetId, string>;
-    for (const id of ["a", "b", "c"] as const) {
-      const { server, url } = await listen(handlers[id]);
-      cleanup.add(() => closeServer(server));
-      urls[id] = url;
-    }
-    const bodies = requestBodies(scratch.inScopeIds);
-
-    // -- correctness before speed ------------------------------------------------------------
-    // All three are checked whatever --targets says: b is a's reference, and c must equal b.
-    const q2 = bodies.Q2;
-    const samples: Record<QueryId, string[]> = {
-      Q1: bodies.Q1,
-      Q2: [q2[0], q2[Math.floor(q2.length / 2)], q2.at(-1)] as string[],
-    };
-    for (const q of ["Q1", "Q2"] as const) {
-      for (const body of samples[q]) {
-        const rb = await post(urls.b, headers, body, parseOk);
-        const ra = await post(urls.a, headers, body, parseOk);
-        const rc = await post(urls.c, headers, body, parseOk);
-        const clear = nodesOf(q, rb);
-        checkClear(`${q} (b)`, q, clear);
-        checkMasked(`${q} (a)`, nodesOf(q, ra), clear);
-        if (!isDeepStrictEqual(rc, rb)) fail(`${q} (c): the SQL ceiling's JSON differs from the gateway's (b)`);
-      }
-    }
-    const example = nodesOf("Q2", await post(urls.a, headers, samples.Q2[0] as string, parseOk))[0];
-    log(`responses verified (a shows e.g. nik ${example?.nik}, address "${example?.address}")`);
-
-    // -- SQL statements per request ------------------------------------------------------------
-    const STATEMENT_SAMPLES = 5;
-    const statements = {} as Record<`${TargetId}${QueryId}`, number>;
-    for (const target of ["a", "b", "c"] as const) {
-      for (const q of ["Q1", "Q2"] as const) {
-        const counter = target === "c" ? sqlCounter : db.statements;
-        const before = counter.count;
-        for (let i = 0; i < STATEMENT_SAMPLES; i++) {
-          await post(urls[target], headers, bodies[q][i % bodies[q].length] as string, parseOk);
-        }
-        await new Promise((r) => setImmediate(r)); // in case a query event is emitted after the response
-        statements[`${target}${q}`] = (counter.count - before) / STATEMENT_SAMPLES;
-      }
-    }
-
-    // -- load --------------------------------------------------------------------------------
-    const client = new LoadClient();
-    cleanup.add(() => client.close());
-    const sampler = new RssSampler();
-    const offsets: Record<QueryId, number> = { Q1: 0, Q2: 0 };
-    const runSlice = async (target: TargetId, q: QueryId, seconds: number) => {
-      const endRss = sampler.phase();
-      const elu = performance.eventLoopUtilization();
-      const result = await client.run({
-        url: urls[target],
-        headers,
-        bodies: bodies[q],
-        concurrency: params.concurrency,
-        durationMs: seconds * 1000,
-        offset: offsets[q],
-      });
-      offsets[q] = result.next;
-      const loop = performance.eventLoopUtilization(elu);
-      if (result.errors > 0) {
-        fail(`${target} ${q}: ${result.errors} failed requests under load; first: ${result.firstError}`);
-      }
-      return { result, rss: endRss(), loop: { busy: loop.utilization, activeMs: loop.active } };
-    };
-
-    const queries: QueryId[] = ["Q1", "Q2"];
-    const rssBeforeLoad = process.memoryUsage.rss();
-    if (params.warmup > 0) {
-      log(`warming up: ${params.warmup} s per target and query`);
-      for (const q of queries) for (const target of params.targets) await runSlice(target, q, params.warmup);
-    }
-    const cells = new Map<string, Cell>();
-    for (const target of params.targets) {
-      for (const q of queries) {
-        const statementsPerRequest = statements[`${target}${q}`];
-        cells.set(`${target}${q}`, { target, query: q, slices: [], rss: [], loop: [], statementsPerRequest });
-      }
-    }
-    const slice = params.seconds / params.rounds;
-    const total = Math.round(params.seconds * params.targets.length * queries.length);
-    log(`measuring: ${params.rounds} rounds of ${round(slice, 2)} s per target and query (~${total} s)`);
-    for (let r = 0; r < params.rounds; r++) {
-      // Rotate the order each round (a b c, b c a, c a b, ...) and alternate the query order.
-      const order = params.targets.map((_, i) => params.targets[(i + r) % params.targets.length] as TargetId);
-      for (const q of r % 2 === 0 ? queries : [...queries].reverse()) {
-        for (const target of order) {
-          const { result, rss, loop } = await runSlice(target, q, slice);
-          const cell = cells.get(`${target}${q}`) as Cell;
-          cell.slices.push(result);
-          cell.rss.push(rss);
-          cell.loop.push(loop);
-        }
-      }
-      log(`round ${r + 1}/${params.rounds} done`);
-    }
-    const rssAfterLoad = process.memoryUsage.rss();
-
-    // -- figures -----------------------------------------------------------------------------
-    const figures: Figure[] = [...cells.values()].map((cell) => {
-      const requests = cell.slices.reduce((n, s) => n + s.count, 0);
-      const seconds = cell.slices.reduce((n, s) => n + s.elapsedMs, 0) / 1000;
-      const bytes = cell.slices.reduce((n, s) => n + s.bytes, 0);
-      const latencies = concat(cell.slices.map((s) => s.latencies)).sort();
-      const activeMs = cell.loop.reduce((n, l) => n + l.activeMs, 0);
-      return {
-        target: cell.target,
-        label: TARGET_LABEL[cell.target],
-        query: cell.query,
-        requests,
-        seconds: round(seconds, 2),
-        requestsPerSecond: round(requests / seconds, 1),
-        requestsPerSecondByRound: cell.slices.map((s) => round(s.count / (s.elapsedMs / 1000), 1)),
-        latencyMs: {
-          p50: round(percentile(latencies, 50), 2),
-          p99: round(percentile(latencies, 99), 2),
-          mean: round(latencies.reduce((n, l) => n + l, 0) / latencies.length, 2),
-          max: round(percentile(latencies, 100), 2),
-        },
-        sqlStatementsPerRequest: cell.statementsPerRequest,
-        responseBytes: Math.round(bytes / Math.max(1, requests)),
-        serverLoop: {
-          busy: round(cell.loop.reduce((n, l) => n + l.busy, 0) / cell.loop.length, 3),
-          msPerRequest: round(activeMs / Math.max(1, requests), 2),
-        },
-        rssMb: {
-          peak: round(Math.max(...cell.rss.map((r) => r.peak)) / MB),
-          growthPerPhase: round(Math.max(...cell.rss.map((r) => r.peak - r.start)) / MB),
-          netGrowth: round(cell.rss.reduce((n, r) => n + (r.end - r.start), 0) / MB),
-        },
-      };
+    const targets = await prepareTargets(params, cleanup);
+    await verifyResponses(targets);
+    const statements = await countStatements(targets);
+    const runSlice = sliceRunner(targets, params, cleanup);
+    const beforeLoad = process.memoryUsage.rss();
+    await warmUp(runSlice, params);
+    const cells = await runRounds(runSlice, params, statements);
+    const afterLoad = process.memoryUsage.rss();
+    const report = summarise(run, params, targets, cells, {
+      beforeLoad: round(beforeLoad / MB),
+      afterLoad: round(afterLoad / MB),
     });
-    const fig = (t: TargetId, q: QueryId) => figures.find((f) => f.target === t && f.query === q);
-    const ratios: Record<string, Ratios> = {};
-    const checks: Record<string, Check> = {};
-    for (const q of queries) {
-      const [a, b, c] = [fig("a", q), fig("b", q), fig("c", q)];
-      const r = (x?: Figure, y?: Figure) => (x && y ? round(x.requestsPerSecond / y.requestsPerSecond, 3) : null);
-      // Per-round ratios: a and b ran back to back in each round, so each ratio saw similar noise.
-      const byRound =
-        a && b
-          ? a.requestsPerSecondByRound.map((x, i) => round(x / (b.requestsPerSecondByRound[i] ?? Number.NaN), 3))
-          : [];
-      ratios[q] = {
-        aOverB: r(a, b),
-        aOverBByRound: byRound,
-        aOverBMedianOfRounds: byRound.length ? round(median(byRound), 3) : null,
-        aOverC: r(a, c),
-        bOverC: r(b, c),
-      };
-      const aOverB = ratios[q].aOverB;
-      const extraSql = a && b ? a.sqlStatementsPerRequest - b.sqlStatementsPerRequest : null;
-      checks[q] = {
-        throughputRatio: aOverB,
-        throughputOk: aOverB === null ? null : aOverB >= 0.85,
-        extraSql,
-        sqlOk: extraSql === null ? null : extraSql <= 0,
-      };
-    }
-    const allChecks = Object.values(checks);
-    const complete = allChecks.every((c) => c.throughputOk !== null && c.sqlOk !== null);
-    const met = complete ? allChecks.every((c) => c.throughputOk && c.sqlOk) : null;
-
-    const report: Report = {
-      benchmark: "read",
-      startedAt: startedAt.toISOString(),
-      finishedAt: new Date().toISOString(),
-      machine: { ...machine, loadAvgAtEnd: os.loadavg().map((l) => round(l, 2)) },
-      source,
-      params: {
-        citizens: params.citizens,
-        seconds: params.seconds,
-        concurrency: params.concurrency,
-        rounds: params.rounds,
-        warmupSeconds: params.warmup,
-        targets: params.targets,
-        token: TOKEN_CLAIMS,
-      },
-      database: {
-        engine: `PostgreSQL ${scratch.pgVersion}`,
-        location: new URL(scratch.url).host,
-        name: scratch.name,
-        migrateSeconds: round(scratch.migrateMs / 1000, 1),
-        seedSeconds: round(scratch.seedMs / 1000, 1),
-        analyzedAfterSeed: true,
-        seeded: scratch.seeded,
-        citizensInScope: scratch.inScopeIds.length,
-        gatewayPoolSize: 10,
-        sqlPoolSize: 10,
-      },
-      queries: { Q1: Q1_TEXT.replace(/\s+/g, " "), Q2: Q2_TEXT.replace(/\s+/g, " ") },
-      sql: { Q1: Q1_SQL, Q2: Q2_SQL },
-      notes: [
-        "All three servers, Prisma and the load-generator thread share one process: RSS is process-wide.",
-        "rssMb.peak = highest RSS sampled (every 20 ms) during the cell's slices; growthPerPhase = largest " +
-          "rise within one slice; netGrowth = sum over the slices of (RSS at end - RSS at start).",
-        "serverLoop = event-loop utilisation of the main thread, where the three servers run (the client " +
-          "is on a worker thread); msPerRequest = busy milliseconds of that loop per completed request.",
-        "Latency is measured by the client from sending the request to reading the whole body.",
-      ],
-      rssMb: { beforeLoad: round(rssBeforeLoad / MB), afterLoad: round(rssAfterLoad / MB) },
-      results: figures,
-      ratios,
-      issueTarget: {
-        rule: "for each query: a >= 0.85 x b in requests/s, and a sends no more SQL statements per request than b",
-        checks,
-        met,
-      },
-    };
-
     console.log(formatTable(report, params));
-
-    if (params.write) {
-      const file = path.join(RESULTS_DIR, `read-${timestamp(startedAt)}.json`);
-      const json = `${JSON.stringify(report, null, 2)}\n`;
-      writeAtomic(file, json);
-      writeAtomic(path.join(RESULTS_DIR, "read-latest.json"), json);
-      console.log(`\nwritten: ${path.relative(process.cwd(), file)} and bench/results/read-latest.json`);
-    }
-    if (params.strict && met === false) process.exitCode = 1;
+    if (params.write) writeResults("read", report);
+    if (params.strict && report.issueTarget.met === false) process.exitCode = 1;
   } finally {
     await cleanup.run();
   }

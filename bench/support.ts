@@ -352,10 +352,14 @@ export async function post<T>(
 // ---------------------------------------------------------------------------------------------
 // Files and numbers
 
-export function timestamp(d: Date): string {
-  const p = (n: number) => String(n).padStart(2, "0");
-  const date = `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}`;
-  return `${date}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
+/**
+ * Writes a benchmark's report to bench/results/<name>.json, replacing the previous run's: one file per
+ * benchmark, whose history is the git history.
+ */
+export function writeResults(name: string, report: unknown): void {
+  const file = path.join(RESULTS_DIR, `${name}.json`);
+  writeAtomic(file, `${JSON.stringify(report, null, 2)}\n`);
+  console.log(`\nwritten: ${path.relative(process.cwd(), file)}`);
 }
 
 /** Writes through a .tmp file (ignored by git) so a reader never sees half a result. */
