@@ -9,6 +9,7 @@ import type { Database } from "../db/database.ts";
 import { useLimits } from "../limits/use-limits.ts";
 import { createLogger, type Logger } from "../log.ts";
 import { useAccessLog } from "../masking/use-access-log.ts";
+import { usePurposeHint } from "../masking/use-purpose-hint.ts";
 import { loadPolicy } from "../policy/load.ts";
 import type { Policy } from "../policy/policy.ts";
 import { schema } from "../schema/index.ts";
@@ -90,6 +91,8 @@ export function createGateway({
       useLimits(),
       ...(layer ? [layer.plugin] : []),
       useAccessLog(),
+      // After the access log: it may replace the result, and the hint belongs on the final one.
+      ...(layer ? [usePurposeHint()] : []),
       useReadinessCheck({
         endpoint: "/readyz",
         check: async () => {
