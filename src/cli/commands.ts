@@ -1,7 +1,7 @@
 // The database and development commands of `gerbang`. `serve` lives in cli/serve.ts.
 import fs from "node:fs";
 import { printSchema } from "graphql";
-import { issueDevToken } from "../auth/dev-token.ts";
+import { devTokenProblems, devTokenSecret, issueDevToken } from "../auth/dev-token.ts";
 import { loadConfig } from "../config.ts";
 import { openDatabase, safeLocation } from "../db/database.ts";
 import { applyMigrations, checkDrift, createMigration, migrationStatus } from "../db/migrator.ts";
@@ -96,18 +96,32 @@ that already has citizens. Progress is printed as it goes.`,
 export const token: Command = {
   summary: "print a development token for a role (not available in production)",
   help: `
-Usage: gerbang token --role ROLE [--agency CODE] [--region CODE] [--purpose P ...] [--ttl 8h] [--subject ID]
+Usage: gerbang token --role ROLE [--region CODE] [--agency CODE] [--purpose P ...] [--subject ID] [--ttl 8h]
 
 Prints a bearer token signed with the local development key, for GraphiQL or curl:
   Authorization: Bearer <token>
+Example: gerbang token --role front_office --region 32.01
 
-Roles: front_office, registry_officer, tax_officer, social_officer, licensing_officer,
-finance_officer, archivist, auditor, admin.
-  --region   region code the officer works in: 32, 32.01, 32.01.01 (rows outside it are hidden)
-  --agency   agency code, e.g. DUKCAPIL-3201
-  --purpose  a purpose the officer may state in x-purpose (repeatable)
+Roles (policies/roles/) and what their rows need:
+  front_office, registry_officer, social_officer   --region
+  tax_officer, licensing_officer, archivist        --region and --agency
+  finance_officer                                  --agency
+  auditor, admin                                   nothing
+  agency_app                                       nothing; it is the role of third-party client tokens
+                                                   and sees nothing until the client interface exists
+
+  --region   a code from the Region table: the officer sees rows there (32, 32.01, 32.01.01)
+  --agency   a code from the Agency table: the officer's own agency, e.g. DUKCAPIL-3201 (mutations
+             that record under the officer's agency need it too, e.g. recordService, assessTax)
+  --purpose  a purpose of the role the token allows in x-purpose (repeatable; default: all of them)
+  --subject  the officer's id (the token's sub), recorded in audit and access entries (default dev-ROLE)
   --ttl      lifetime: 30m, 8h, 1d (default 8h)
-Refused when NODE_ENV=production: production tokens come from the identity provider.`,
+
+Refuses, naming the fix, a token that could not work: an unknown role or purpose, a role whose
+rows need --region or --agency without it, a region or agency that is not in the database. Codes
+are read from the database (DATABASE_URL, or PGlite in DATA_DIR), or from the gateway running on
+PORT while it holds PGlite's data directory. Refused when NODE_ENV=production: production tokens
+come from the identity provider.`,
   async run(argv) {
     const { values } = parse(
       argv,
@@ -123,15 +137,30 @@ Refused when NODE_ENV=production: production tokens come from the identity provi
     );
     if (!values.role) throw new UsageError(`--role is required.\n${this.help}`);
     const config = loadConfig();
-    const jwt = await issueDevToken(config, {
+    devTokenSecret(config); // refuses production before anything is opened
+    const request = {
       role: values.role,
       subject: values.subject,
       agency: values.agency,
       region: values.region,
       purposes: values.purpose,
       ttl: values.ttl,
-    });
-    console.log(jwt);
+    };
+    const { schema } = await import("../schema/index.ts");
+    const { loadPolicy } = await import("../policy/load.ts");
+    const policy = loadPolicy(config.policyDir, schema);
+    // An unknown role needs no database to be refused.
+    const lookup = policy.role(request.role)
+      ? await (await import("./token-codes.ts")).lookUpCodes(config, policy, request)
+      : undefined;
+    if (lookup && "refused" in lookup) throw new UsageError(lookup.refused);
+    const problems = devTokenProblems(policy, request, lookup && "codes" in lookup ? lookup.codes : undefined);
+    if (problems.length) throw new UsageError(problems.join("\n"));
+    if (lookup && "unchecked" in lookup && (request.region !== undefined || request.agency !== undefined)) {
+      const what = [request.region && `--region ${request.region}`, request.agency && `--agency ${request.agency}`];
+      console.error(`gerbang: note: ${what.filter(Boolean).join(" and ")} not checked: ${lookup.unchecked}`);
+    }
+    console.log(await issueDevToken(config, request));
     return 0;
   },
 };

@@ -31,6 +31,11 @@ export class DatabaseUnavailableError extends Error {
   override name = "DatabaseUnavailableError";
 }
 
+/** PGlite's data directory is held by another live process (a running gateway, most often). */
+export class DataDirInUseError extends DatabaseUnavailableError {
+  override name = "DataDirInUseError";
+}
+
 export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   if (target.kind === "postgres") return openPostgres(target.url);
   fs.mkdirSync(target.dataDir, { recursive: true });
@@ -126,7 +131,7 @@ function takeDataDirLock(dataDir: string): () => void {
   } catch {
     const holder = Number(fs.readFileSync(lockPath, "utf8"));
     if (Number.isInteger(holder) && holder > 0 && isAlive(holder)) {
-      throw new DatabaseUnavailableError(
+      throw new DataDirInUseError(
         `the data directory ${dataDir} is in use by process ${holder}; stop it first (PGlite allows one process per directory)`,
       );
     }

@@ -3,6 +3,7 @@
 // them. Each clear reveal is noted on the context and written as an access entry (use-access-log.ts).
 import type { GraphQLSchema } from "graphql";
 import type { IMiddlewareFunction } from "graphql-middleware";
+import type { Principal } from "../auth/principal.ts";
 import type { Context } from "../context.ts";
 import type { Policy } from "../policy/policy.ts";
 import { MASKERS } from "./maskers.ts";
@@ -13,13 +14,70 @@ export interface Reveal {
   field: string;
 }
 
+/**
+ * What became of the purpose a request states (`x-purpose`, `x-case-ref`), returned to the caller in
+ * the response's `extensions.masking` so that a value left masked is not a mystery. Decided from the
+ * headers, the token and the policy alone, never from the data, so it tells the caller nothing about
+ * any record. `undefined`: the request states no purpose and no case reference.
+ */
+export type PurposeStatus = PurposeApplied | PurposeRefused;
+
+/** The purpose is accepted: the fields in `unlocks` (`Type.field`) come out clear, each reveal logged. */
+export interface PurposeApplied {
+  purpose: string;
+  applied: true;
+  unlocks: string[];
+}
+
+/** Nothing is unlocked; `reason` names what is missing or not allowed. `purpose` null: none stated. */
+export interface PurposeRefused {
+  purpose: string | null;
+  applied: false;
+  reason: string;
+}
+
+export function purposeStatus(
+  policy: Policy,
+  principal: Principal,
+  purpose: string | undefined,
+  caseRef: string | undefined,
+): PurposeStatus | undefined {
+  if (!purpose) {
+    return caseRef
+      ? { purpose: null, applied: false, reason: "x-purpose header missing: a case reference alone unlocks nothing" }
+      : undefined;
+  }
+  if (!caseRef) {
+    return { purpose, applied: false, reason: "x-case-ref header missing: a clear value needs a case reference" };
+  }
+  const granted = policy.role(principal.role)?.purposes;
+  const unlocks = granted?.get(purpose);
+  if (!granted || !unlocks) {
+    const named = [...(granted?.keys() ?? [])];
+    const holds = named.length ? `its purposes are ${named.join(", ")}` : "it has none";
+    return { purpose, applied: false, reason: `role ${principal.role} may not state purpose "${purpose}": ${holds}` };
+  }
+  // A token that lists purposes narrows what the policy allows; it can never widen it.
+  if (principal.purposes.length > 0 && !principal.purposes.includes(purpose)) {
+    const reason = `your token does not allow purpose "${purpose}": it allows ${principal.purposes.join(", ")}`;
+    return { purpose, applied: false, reason };
+  }
+  return { purpose, applied: true, unlocks: [...unlocks].sort() };
+}
+
+// Decided once per request: the masking step asks for every masked value of every row.
+const statuses = new WeakMap<Context, PurposeStatus | undefined>();
+
+/** The purpose status of this request (see purposeStatus). */
+export function requestPurpose(ctx: Context): PurposeStatus | undefined {
+  if (!statuses.has(ctx)) statuses.set(ctx, purposeStatus(ctx.policy, ctx.principal, ctx.purpose, ctx.caseRef));
+  return statuses.get(ctx);
+}
+
 /** True when this request may see `type.field` clear because of its stated purpose. */
 function purposeUnlocks(policy: Policy, ctx: Context, type: string, field: string): boolean {
-  const { purpose, caseRef, principal } = ctx;
-  if (!purpose || !caseRef) return false;
-  // A token that lists purposes narrows what the policy allows; it can never widen it.
-  if (principal.purposes.length > 0 && !principal.purposes.includes(purpose)) return false;
-  return policy.unlocks(principal.role, purpose, type, field);
+  const status = requestPurpose(ctx);
+  return status?.applied === true && policy.unlocks(ctx.principal.role, status.purpose, type, field);
 }
 
 export function maskingMiddleware(policy: Policy, _schema: GraphQLSchema) {

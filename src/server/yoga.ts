@@ -1,6 +1,6 @@
 // The whole request pipeline on one screen: request id → auth → (limits) → schema → resolvers.
 import { randomUUID } from "node:crypto";
-import { createYoga, type Plugin, useReadinessCheck } from "graphql-yoga";
+import { createYoga, type GraphiQLOptions, type Plugin, useReadinessCheck } from "graphql-yoga";
 import { principalOf, useAuth } from "../auth/use-auth.ts";
 import { createTokenVerifier } from "../auth/verify.ts";
 import type { Config } from "../config.ts";
@@ -9,6 +9,7 @@ import type { Database } from "../db/database.ts";
 import { useLimits } from "../limits/use-limits.ts";
 import { createLogger, type Logger } from "../log.ts";
 import { useAccessLog } from "../masking/use-access-log.ts";
+import { usePurposeHint } from "../masking/use-purpose-hint.ts";
 import { loadPolicy } from "../policy/load.ts";
 import type { Policy } from "../policy/policy.ts";
 import { schema } from "../schema/index.ts";
@@ -28,6 +29,25 @@ export interface GatewayOptions {
    */
   enforce?: boolean;
   log?: Logger;
+}
+
+/** What GraphiQL's header editor starts with: the command in it works as pasted (README, "A first query"). */
+const GRAPHIQL_HEADERS = `{"Authorization": "Bearer <paste the output of: npx gerbang token --role front_office --region 32.01>"}`;
+
+let graphiqlPage: Promise<string> | undefined;
+
+/**
+ * GraphiQL from the installed @graphql-yoga/render-graphiql (scripts, styles and editor workers inlined)
+ * instead of Yoga's default page, which loads them from a CDN and never starts in an air-gapped data
+ * centre. The ~9 MB module is imported on the first page request, not at start-up, and the page is
+ * rendered once: its options are the same for every request.
+ */
+function renderOfflineGraphiQL(options: GraphiQLOptions): Promise<string> {
+  graphiqlPage ??= import("@graphql-yoga/render-graphiql").then(({ renderGraphiQL }) => renderGraphiQL(options));
+  graphiqlPage.catch(() => {
+    graphiqlPage = undefined; // the next request tries again (and fails visibly) instead of a cached failure
+  });
+  return graphiqlPage;
 }
 
 const requestIds = new WeakMap<Request, string>();
@@ -61,12 +81,8 @@ export function createGateway({
     graphqlEndpoint: GRAPHQL_ENDPOINT,
     healthCheckEndpoint: "/healthz",
     landingPage: false,
-    graphiql: graphiql
-      ? {
-          title: "Gerbang",
-          headers: '{"Authorization": "Bearer <paste a token from: npx gerbang token --role front_office>"}',
-        }
-      : false,
+    graphiql: graphiql ? { title: "Gerbang", headers: GRAPHIQL_HEADERS } : false,
+    renderGraphiQL: renderOfflineGraphiQL,
     maskedErrors: { maskError: createMaskError(log) },
     logging: false,
     plugins: [
@@ -75,6 +91,8 @@ export function createGateway({
       useLimits(),
       ...(layer ? [layer.plugin] : []),
       useAccessLog(),
+      // After the access log: it may replace the result, and the hint belongs on the final one.
+      ...(layer ? [usePurposeHint()] : []),
       useReadinessCheck({
         endpoint: "/readyz",
         check: async () => {
