@@ -66,7 +66,7 @@ describe.each(databaseKinds())("mutations refused before execution on %s", (kind
     await db?.close();
   });
 
-  function send(
+  async function send(
     officer: OfficerName | null,
     query: string,
     variables?: Json,
@@ -80,18 +80,17 @@ describe.each(databaseKinds())("mutations refused before execution on %s", (kind
         variables: variables ?? {},
         headers,
       });
-    return gw.gateway
-      .fetch("http://gerbang.test/graphql", {
-        method: "POST",
-        headers: {
-          "content-type": "application/json",
-          accept: "application/graphql-response+json, application/json",
-          ...(officer ? { authorization: `Bearer ${tokens[officer]}` } : {}),
-          ...headers,
-        },
-        body: JSON.stringify({ query, variables, operationName }),
-      })
-      .then(async (r) => ({ status: r.status, headers: r.headers, text: "", ...((await r.json()) as Json) }));
+    const response = await gw.gateway.fetch("http://gerbang.test/graphql", {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        accept: "application/graphql-response+json, application/json",
+        ...(officer ? { authorization: `Bearer ${tokens[officer]}` } : {}),
+        ...headers,
+      },
+      body: JSON.stringify({ query, variables, operationName }),
+    });
+    return { status: response.status, headers: response.headers, text: "", ...((await response.json()) as Json) };
   }
 
   interface Expected {
