@@ -3,6 +3,7 @@
 // refused or fails still gets an entry (with its outcome and no change), written on its own.
 import { GraphQLError, type GraphQLResolveInfo } from "graphql";
 import type { Context } from "../context.ts";
+import { checkTextArgs } from "../domain/text.ts";
 import {
   BadUserInputError,
   ConflictError,
@@ -184,6 +185,8 @@ export async function audited<T>(
 ): Promise<T> {
   const operation = info.operation.name?.value ?? null;
   try {
+    // Every text argument, before anything else: no transaction is opened for a NUL byte.
+    checkTextArgs(info);
     return await ctx.db.$transaction(
       async (tx) => {
         const result = await change(tx);

@@ -22,7 +22,7 @@ import { loadPolicy } from "../../src/policy/load.ts";
 import { schema } from "../../src/schema/index.ts";
 import { OFFICERS, type OfficerName, tokenFor } from "../fixtures/officers.ts";
 import { databaseKinds, openTestDatabase } from "../support/db.ts";
-import { type GraphQLResponse, type TestGateway, testConfig, testGateway } from "../support/gateway.ts";
+import { type TestGateway, testConfig, testGateway } from "../support/gateway.ts";
 import { citizenInput, entriesSince, lastSeq, oneEntrySince, snapshot, utcDate } from "../support/trail.ts";
 
 type Json = Record<string, unknown>;
