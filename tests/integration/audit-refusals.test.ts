@@ -468,6 +468,20 @@ describe.each(databaseKinds())("mutations refused before execution on %s", (kind
       }
     });
 
+    it("an id holding NUL or cut inside an emoji is stored readable, and the entry is not lost", async () => {
+      for (const [id, stored] of [
+        ["ab\u0000cd", "ab\ufffdcd"],
+        ["x\ud800y", "x\ufffdy"],
+        ["😀".repeat(200), `${"😀".repeat(128)}…[truncated, 400 characters]`],
+      ] as const) {
+        const seq = await lastSeq(db);
+        const res = await send("registryBogor", CORRECT, { input: { id, version: 1, fullName: "X" } });
+        expect(res.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
+        const entries = await entriesSince(db, seq);
+        expect(entries.map((e) => e.entityId)).toEqual([stored]);
+      }
+    });
+
     it("huge purpose and case-reference headers are stored cut", async () => {
       const seq = await lastSeq(db);
       const res = await send("frontOfficeBogor", SERVICE, { input: service() }, undefined, {
