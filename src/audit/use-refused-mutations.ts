@@ -80,6 +80,8 @@ export function useRefusedMutations(): Plugin<Context> {
   const refusedByValidation = new WeakMap<object, { attempt: Attempt; error: GraphQLError }>();
   return {
     onYogaInit({ yoga }) {
+      // getEnveloped takes the request's own context object (any object); its type asks for an index
+      // signature that Yoga's context interfaces do not declare.
       contextOf = (initial) => yoga.getEnveloped(initial as never).contextFactory();
     },
     onValidate({ params, context }) {

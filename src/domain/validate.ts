@@ -131,11 +131,6 @@ export function positiveAmount(field: string, amount: string, max: bigint = PLAU
   if (cents(amount) > max * 100n) fail(field, "amount_range", `must be at most ${max.toLocaleString("en")}.00.`);
 }
 
-/** Sent back by every update: the version read, from 1. */
-export function checkVersion(field: string, version: number): void {
-  if (version < 1) fail(field, "version_range", "must be the version you read (1 or more).");
-}
-
 /** Trimmed, not empty, and at most as long as the field allows (TEXT_MAX in text.ts by default). */
 export function notBlank(field: string, value: string, max = textMax(field)): string {
   const v = value.trim();

@@ -3,7 +3,6 @@
 
 import type { Tx } from "../audit/transaction.ts";
 import type { Context } from "../context.ts";
-import { checkVersion } from "../domain/validate.ts";
 import { ConflictError, ForbiddenError, NotFoundError } from "../errors.ts";
 import type { AgencyKind } from "../generated/prisma/client.ts";
 import {
@@ -46,7 +45,6 @@ export async function loadForUpdate<K extends VersionedModel>(
   id: string,
   version: number,
 ): Promise<RowOf<K>> {
-  checkVersion("input.version", version);
   const row = await loadInScope(ctx, tx, model, id);
   const current = (row as { version: number }).version; // VersionedModel: every row has one
   if (current !== version) {
