@@ -91,4 +91,17 @@ describe("checkTextInput", () => {
       rule: "control_character",
     });
   });
+
+  it("plans an input type that contains itself once, and walks its values as deep as they go", () => {
+    const Node: GraphQLInputObjectType = new GraphQLInputObjectType({
+      name: "Node",
+      fields: () => ({ label: { type: GraphQLString }, children: { type: new GraphQLList(Node) } }),
+    });
+    const nodeArgs = [{ name: "tree", type: Node }] as never;
+    const tree = { label: "a", children: [{ label: "b", children: [{ label: "c\u200b" }] }] };
+    expect(refusal(() => checkTextInput({ tree }, nodeArgs))).toMatchObject({
+      field: "tree.children.0.children.0.label",
+      rule: "invisible_character",
+    });
+  });
 });
