@@ -53,7 +53,7 @@ export const INPUT_TYPE_RULE = "input_type";
 // 'Variable "$input" got invalid value "12,50" at "input.amount"; Decimal must be …': the path is
 // the variable's name and the path inside it. The value itself may contain '; ' or ' at "', so the
 // form with a path is tried first, anchored on the variable's own name.
-const VARIABLE_AT_PATH = /^Variable "\$(\w+)" got invalid value .*? at "(\1(?:\.[^"]*)?)"; /s;
+const VARIABLE_AT_PATH = /^Variable "\$(\w+)" got invalid value .*? at "(\1(?:[.[][^"]*)?)"; /s;
 const VARIABLE = /^Variable "\$(\w+)" got invalid value /;
 
 /**

@@ -315,6 +315,18 @@ describe.each(databaseKinds())("mutations refused before execution on %s", (kind
       });
     });
 
+    it("the same invalid document twice is two attempts (Yoga's validation cache hides neither)", async () => {
+      const document = `mutation Twice($input: RecordServiceInput!) { recordService(input: $input, force: 1) { id } }`;
+      const input = { citizenId, serviceType: "KTP", channel: "COUNTER", outcome: "COMPLETED" };
+      for (let i = 0; i < 2; i++)
+        await expectAuditedRefusal(() => send("frontOfficeBogor", document, { input }), {
+          officer: "frontOfficeBogor",
+          mutations: ["recordService"],
+          operation: "Twice",
+          code: "GRAPHQL_VALIDATION_FAILED",
+        });
+    });
+
     it("a wrong enum literal reached through a fragment on Mutation", async () => {
       const document = `mutation Frag { ...M } fragment M on Mutation {
         recordService(input: { citizenId: "${citizenId}", serviceType: "KTP", channel: FAX, outcome: COMPLETED }) { id } }`;
