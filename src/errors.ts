@@ -47,6 +47,36 @@ export class UnavailableError extends GraphQLError {
   }
 }
 
+/** The rule of an input that does not fit its GraphQL type at all: a wrong enum value, a string for an Int, a required field left out. */
+export const INPUT_TYPE_RULE = "input_type";
+
+// 'Variable "$input" got invalid value "12,50" at "input.amount"; Decimal must be …': the path is
+// the variable's name and the path inside it. The value itself may contain '; ' or ' at "', so the
+// form with a path is tried first, anchored on the variable's own name.
+const VARIABLE_AT_PATH = /^Variable "\$(\w+)" got invalid value .*? at "(\1(?:[.[][^"]*)?)"; /s;
+const VARIABLE = /^Variable "\$(\w+)" got invalid value /;
+
+/**
+ * A variable that failed coercion, as every other rejected input answers: BAD_USER_INPUT with the
+ * input's path in `extensions.field` and a `rule` (the scalar's own, or input_type). The error
+ * masker and the audit entry of the refusal both take it from here. Other errors pass unchanged.
+ */
+export function withInputPath(error: GraphQLError): GraphQLError {
+  if (error.extensions.field) return error;
+  const match = VARIABLE_AT_PATH.exec(error.message) ?? VARIABLE.exec(error.message);
+  if (!match) return error;
+  return new GraphQLError(error.message, {
+    nodes: error.nodes ?? null,
+    path: error.path ?? null,
+    extensions: {
+      ...error.extensions,
+      code: error.extensions.code ?? "BAD_USER_INPUT",
+      field: match[2] ?? match[1],
+      rule: error.extensions.rule ?? INPUT_TYPE_RULE,
+    },
+  });
+}
+
 /** What Prisma and the driver adapters put on a database error (the fields we read, all optional). */
 interface DatabaseErrorShape {
   name?: string;

@@ -23,5 +23,24 @@ export const EVENTS = {
 export type MutationName = keyof typeof EVENTS;
 export type AuditEvent = (typeof EVENTS)[MutationName];
 
+/**
+ * The `mutation` of an entry for an attempt that named a field which is no mutation (a document
+ * refused by validation). The name itself is not stored: it is whatever the caller typed.
+ */
+export const UNKNOWN_MUTATION = "unknown";
+export const UNKNOWN_MUTATION_EVENT = "UNKNOWN_MUTATION_REFUSED";
+
+/** What an entry's `mutation` column holds: a mutation of the schema, or UNKNOWN_MUTATION. */
+export type AuditedMutation = MutationName | typeof UNKNOWN_MUTATION;
+
+/** True for the name of a mutation with an event (own keys only: "constructor" is no mutation). */
+export function isMutationName(name: string): name is MutationName {
+  return Object.hasOwn(EVENTS, name);
+}
+
+export function eventOf(mutation: AuditedMutation): string {
+  return mutation === UNKNOWN_MUTATION ? UNKNOWN_MUTATION_EVENT : EVENTS[mutation];
+}
+
 /** Columns whose values never appear clear in an audit entry: they are stored as keyed hashes. */
 export const SENSITIVE_COLUMNS = new Set(["nik", "familyCardNumber", "addressStreet", "addressRt", "addressRw"]);

@@ -3,6 +3,7 @@
 // refused or fails still gets an entry (with its outcome and no change), written on its own.
 import { GraphQLError, type GraphQLResolveInfo } from "graphql";
 import type { Context } from "../context.ts";
+import { checkTextArgs } from "../domain/text.ts";
 import {
   BadUserInputError,
   ConflictError,
@@ -12,7 +13,7 @@ import {
   UnavailableError,
 } from "../errors.ts";
 import type { AuditOutcome, Prisma } from "../generated/prisma/client.ts";
-import { EVENTS, type MutationName, SENSITIVE_COLUMNS } from "./events.ts";
+import { type AuditedMutation, eventOf, type MutationName, SENSITIVE_COLUMNS } from "./events.ts";
 import { entryHash, keyedValueHash } from "./hash.ts";
 
 export type Tx = Prisma.TransactionClient;
@@ -32,7 +33,8 @@ export interface Change<T> {
 
 /** Which record a mutation is about, known before it runs (for entries of refused mutations). */
 export interface Target {
-  entityType: string;
+  /** The mutation's GraphQL type ("Citizen"); null when not even the mutation is known. */
+  entityType: string | null;
   entityId?: string | null | undefined;
   citizenId?: string | null | undefined;
 }
@@ -78,33 +80,69 @@ function plain(value: unknown): string | number | boolean | null {
   return String(value);
 }
 
+/**
+ * Longest text an entry stores: in one column (operation name, ids, purpose, request id, client
+ * address, …) and in one value of `changes`. The trail is append-only, so whatever a caller can
+ * put into it stays forever: longer text is cut and marked (`…[truncated, N characters]`).
+ */
+export const AUDIT_TEXT_MAX = { column: 256, value: 1000 } as const;
+
+// PostgreSQL cannot store NUL in text or jsonb, nor half of a UTF-16 surrogate pair (the driver
+// would turn it into U+FFFD, and the stored entry would no longer match its hash).
+// biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is what must be found
+const UNSTORABLE = /\u0000|[\ud800-\udfff]/gu;
+
+/** Text as an entry stores it: at most `max` UTF-16 units and a marker, NUL and broken halves replaced. */
+export function storable(value: string, max: number): string {
+  let text = value;
+  if (text.length > max) {
+    // Never cut between the two halves of a surrogate pair.
+    const code = text.charCodeAt(max - 1);
+    const end = code >= 0xd800 && code <= 0xdbff ? max - 1 : max;
+    text = `${text.slice(0, end)}…[truncated, ${value.length} characters]`;
+  }
+  return text.replace(UNSTORABLE, "\ufffd");
+}
+
+const column = (value: string | null | undefined) =>
+  value === null || value === undefined ? null : storable(value, AUDIT_TEXT_MAX.column);
+
+/** `changes` with every string value bounded (keys are column and rule names from our own code). */
+function storableChanges(value: unknown): unknown {
+  if (typeof value === "string") return storable(value, AUDIT_TEXT_MAX.value);
+  if (Array.isArray(value)) return value.map(storableChanges);
+  if (value === null || typeof value !== "object") return value;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, storableChanges(v)]));
+}
+
 async function writeEntry(
   db: Tx | Context["db"],
   ctx: Context,
-  info: GraphQLResolveInfo,
-  mutation: MutationName,
+  operation: string | null,
+  mutation: AuditedMutation,
   outcome: Outcome,
   target: Target,
   changes: unknown,
 ): Promise<void> {
+  // Bounded before hashing: the hash covers exactly what is stored, so verify still matches.
   const content = {
     at: new Date(),
-    actor: ctx.principal.subject,
-    role: ctx.principal.role,
-    agencyCode: ctx.principal.agencyCode ?? null,
-    clientId: ctx.principal.kind === "client" ? ctx.principal.subject : null,
-    operation: info.operation.name?.value ?? null,
+    actor: storable(ctx.principal.subject, AUDIT_TEXT_MAX.column),
+    role: storable(ctx.principal.role, AUDIT_TEXT_MAX.column),
+    agencyCode: column(ctx.principal.agencyCode),
+    clientId: ctx.principal.kind === "client" ? column(ctx.principal.subject) : null,
+    operation: column(operation),
     mutation,
-    event: EVENTS[mutation],
-    entityType: target.entityType,
-    entityId: target.entityId ?? null,
-    citizenId: target.citizenId ?? null,
+    event: eventOf(mutation),
+    entityType: column(target.entityType),
+    entityId: column(target.entityId),
+    citizenId: column(target.citizenId),
     outcome,
-    changes: changes ?? null,
-    purpose: ctx.purpose ?? null,
-    caseRef: ctx.caseRef ?? null,
-    requestId: ctx.requestId,
-    clientIp: ctx.clientIp ?? null,
+    changes: storableChanges(changes ?? null),
+    purpose: column(ctx.purpose),
+    caseRef: column(ctx.caseRef),
+    requestId: storable(ctx.requestId, AUDIT_TEXT_MAX.column),
+    clientIp: column(ctx.clientIp),
   };
   // One plain INSERT: it runs in every mutation's transaction, and Prisma's create cost ~0.5 ms of
   // CPU more per entry (bench/mutations.ts). The hash covers exactly these values.
@@ -145,7 +183,10 @@ export async function audited<T>(
   target: Target,
   change: (tx: Tx) => Promise<Change<T>>,
 ): Promise<T> {
+  const operation = info.operation.name?.value ?? null;
   try {
+    // Every text argument, before anything else: no transaction is opened for a NUL byte.
+    checkTextArgs(info);
     return await ctx.db.$transaction(
       async (tx) => {
         const result = await change(tx);
@@ -153,7 +194,7 @@ export async function audited<T>(
           await writeEntry(
             tx,
             ctx,
-            info,
+            operation,
             mutation,
             "SUCCESS",
             { ...target, entityId: result.entityId, citizenId: result.citizenId ?? target.citizenId },
@@ -173,16 +214,20 @@ export async function audited<T>(
     );
   } catch (error) {
     const clientError = toClientError(error);
-    await recordRefusal(ctx, info, mutation, outcomeOf(clientError), target, clientError);
+    await recordRefusal(ctx, operation, mutation, outcomeOf(clientError), target, clientError);
     throw clientError;
   }
 }
 
-/** Writes the entry of a mutation that changed nothing: denied, invalid, conflicting or failed. */
+/**
+ * Writes the entry of a mutation that changed nothing: denied, invalid, conflicting or failed.
+ * `operation` is the GraphQL operation's name; it needs no resolver, so refusals before execution
+ * (use-refused-mutations.ts) are written here too.
+ */
 export async function recordRefusal(
   ctx: Context,
-  info: GraphQLResolveInfo,
-  mutation: MutationName,
+  operation: string | null,
+  mutation: AuditedMutation,
   outcome: Outcome,
   target: Target,
   error: Error,
@@ -190,7 +235,7 @@ export async function recordRefusal(
   const extensions = (error as { extensions?: Record<string, unknown> }).extensions ?? {};
   const reason = { code: extensions.code ?? "INTERNAL_SERVER_ERROR", field: extensions.field, rule: extensions.rule };
   try {
-    await writeEntry(ctx.db, ctx, info, mutation, outcome, target, { refused: reason });
+    await writeEntry(ctx.db, ctx, operation, mutation, outcome, target, { refused: reason });
   } catch (auditError) {
     // The mutation changed nothing; losing the record of a refusal is logged loudly instead.
     ctx.log.error("audit entry of a refused mutation could not be written", {

@@ -1,6 +1,6 @@
 // Arsip: archived documents with their SHA-256 checksums.
 import { audited } from "../audit/transaction.ts";
-import { notBlank, rejectInput } from "../domain/validate.ts";
+import { notBlank, PLAUSIBLE, rejectInput } from "../domain/validate.ts";
 import { $Enums } from "../generated/prisma/client.ts";
 import { builder } from "./builder.ts";
 import { addRootQueries, StringFilter } from "./lists.ts";
@@ -74,9 +74,11 @@ builder.mutationField("registerArchiveDocument", (t) =>
           const agency = await ownAgency(ctx, tx, ["ARCHIVES"]);
           if (!SHA256.test(input.checksumSha256))
             rejectInput("input.checksumSha256", "checksum_format", "must be 64 lowercase hex characters.");
-          if (input.retentionYears <= 0 || input.retentionYears > 1000)
-            rejectInput("input.retentionYears", "retention_range", "must be between 1 and 1000.");
-          if (input.sizeBytes < 0n) rejectInput("input.sizeBytes", "size_range", "must not be negative.");
+          const { min, max } = PLAUSIBLE.retentionYears;
+          if (input.retentionYears < min || input.retentionYears > max)
+            rejectInput("input.retentionYears", "retention_range", `must be between ${min} and ${max}.`);
+          if (input.sizeBytes < 0n || input.sizeBytes > PLAUSIBLE.maxArchiveBytes)
+            rejectInput("input.sizeBytes", "size_range", "must be between 0 and 1 TiB (1099511627776 bytes).");
           let citizenId: string | null = null;
           if (input.citizenId) {
             const citizen = await citizenInScope(ctx, tx, input.citizenId, "input.citizenId");
@@ -89,7 +91,7 @@ builder.mutationField("registerArchiveDocument", (t) =>
             retentionYears: input.retentionYears,
             checksumSha256: input.checksumSha256,
             sizeBytes: input.sizeBytes,
-            storageUri: notBlank("input.storageUri", input.storageUri, 500),
+            storageUri: notBlank("input.storageUri", input.storageUri),
             citizenId,
           };
           const created = await tx.archiveDocument.create({ ...query, data });

@@ -1,6 +1,15 @@
 // Penduduk: citizens and everything recorded about them.
 import { audited } from "../audit/transaction.ts";
-import { checkFamilyCard, checkNik, checkVillage, notBlank, notInFuture, threeDigits } from "../domain/validate.ts";
+import {
+  checkFamilyCard,
+  checkNik,
+  checkVillage,
+  dateInRange,
+  notBlank,
+  notInFuture,
+  PLAUSIBLE,
+  threeDigits,
+} from "../domain/validate.ts";
 import { BadUserInputError, ConflictError, NotFoundError } from "../errors.ts";
 import type { Prisma } from "../generated/prisma/client.ts";
 import { $Enums } from "../generated/prisma/client.ts";
@@ -146,6 +155,7 @@ builder.mutationField("registerCitizen", (t) =>
           domicileCode: input.domicileCode,
         };
         notInFuture("input.birthDate", data.birthDate);
+        dateInRange("input.birthDate", data.birthDate, PLAUSIBLE.earliestBirthDate, null);
         await checkNik(tx, "input.nik", data.nik, data.birthDate, data.sex);
         await checkFamilyCard(tx, "input.familyCardNumber", data.familyCardNumber);
         threeDigits("input.addressRt", data.addressRt);
@@ -206,6 +216,7 @@ builder.mutationField("correctCitizen", (t) =>
           if (input.maritalStatus != null) data.maritalStatus = input.maritalStatus;
           if (input.birthDate != null) {
             notInFuture("input.birthDate", input.birthDate);
+            dateInRange("input.birthDate", input.birthDate, PLAUSIBLE.earliestBirthDate, null);
             data.birthDate = input.birthDate;
           }
           if (input.sex != null) data.sex = input.sex;
@@ -292,6 +303,7 @@ builder.mutationField("recordCitizenDeath", (t) =>
           const id = String(input.id);
           const before = await loadForUpdate(ctx, tx, "Citizen", id, input.version);
           notInFuture("input.dateOfDeath", input.dateOfDeath);
+          dateInRange("input.dateOfDeath", input.dateOfDeath, PLAUSIBLE.earliestBirthDate, null);
           if (input.dateOfDeath.getTime() < before.birthDate.getTime()) {
             throw new BadUserInputError("input.dateOfDeath: must not be before the birth date.", {
               field: "input.dateOfDeath",

@@ -73,7 +73,7 @@ builder.mutationField("recordFinancialTransaction", (t) =>
           amount: input.amount,
           direction: input.direction,
           transactionDate: input.transactionDate,
-          reference: notBlank("input.reference", input.reference, 64),
+          reference: notBlank("input.reference", input.reference),
         };
         if (await tx.financialTransaction.findUnique({ where: { reference: data.reference }, select: { id: true } })) {
           throw new ConflictError("input.reference: a transaction with this reference is already recorded.", {

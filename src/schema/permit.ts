@@ -1,6 +1,6 @@
 // Perizinan: permit applications and their decisions.
 import { audited } from "../audit/transaction.ts";
-import { notBlank, rejectInput } from "../domain/validate.ts";
+import { dateInRange, notBlank, PLAUSIBLE, rejectInput, yearsFromToday } from "../domain/validate.ts";
 import { $Enums } from "../generated/prisma/client.ts";
 import { builder } from "./builder.ts";
 import { addRootQueries, StringFilter } from "./lists.ts";
@@ -71,7 +71,7 @@ builder.mutationField("submitPermit", (t) =>
         const data = {
           applicantId: applicant.id,
           agencyId: agency.id,
-          permitType: notBlank("input.permitType", input.permitType, 100),
+          permitType: notBlank("input.permitType", input.permitType),
         };
         const created = await tx.permit.create({ ...query, data });
         return {
@@ -129,13 +129,15 @@ function permitStep(
           const approval =
             field === "approvePermit"
               ? {
-                  documentNumber: notBlank("input.documentNumber", input.documentNumber, 64),
+                  documentNumber: notBlank("input.documentNumber", input.documentNumber),
                   validUntil: input.validUntil,
                 }
               : {};
           if (field === "approvePermit" && input.validUntil.getTime() <= Date.now()) {
             rejectInput("input.validUntil", "future_date", "must be after today.");
           }
+          if (field === "approvePermit")
+            dateInRange("input.validUntil", input.validUntil, null, yearsFromToday(PLAUSIBLE.validUntilYearsAhead));
           const after = await updateVersioned(
             tx,
             "Permit",

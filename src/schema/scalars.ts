@@ -14,8 +14,13 @@ function literalString(node: ValueNode, scalar: string): string {
 
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
+// Year 0000 parses in JavaScript (1 BC) but PostgreSQL has no year zero: it would fail in the
+// database as "Unexpected error.". Plausible ranges per field are the domain's (validate.ts).
+const YEAR_ZERO = /^0000-/;
+
 export function parseDate(value: unknown): Date {
   if (typeof value !== "string" || !DATE.test(value)) bad("Date must be a string YYYY-MM-DD.", "date_format");
+  if (YEAR_ZERO.test(value)) bad("Date must be in the years 0001 to 9999.", "date_range");
   const date = new Date(`${value}T00:00:00.000Z`);
   if (Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== value)
     bad(`${value} is not a real date.`, "real_date");
@@ -34,6 +39,8 @@ function parseDateTime(value: unknown): Date {
   const date = new Date(value);
   if (!/^\d{4}-\d{2}-\d{2}T/.test(value) || Number.isNaN(date.getTime()))
     bad("DateTime must be an ISO 8601 string.", "datetime_format");
+  if (YEAR_ZERO.test(value) || date.getUTCFullYear() < 1 || date.getUTCFullYear() > 9999)
+    bad("DateTime must be in the years 0001 to 9999.", "date_range");
   return date;
 }
 
@@ -44,12 +51,17 @@ builder.scalarType("DateTime", {
   parseLiteral: (node) => parseDateTime(literalString(node, "DateTime")),
 });
 
-const DECIMAL = /^-?\d{1,16}(\.\d{1,2})?$/;
+const DECIMAL = /^-?\d+(\.\d{1,2})?$/;
+/** Integer digits the money columns hold (numeric(18, 2)). */
+const DECIMAL_DIGITS = 16;
 
 function parseDecimal(value: unknown): string {
   if (typeof value !== "string" || !DECIMAL.test(value)) {
     bad('Decimal must be a string with at most 2 decimals, e.g. "150000.00".', "decimal_format");
   }
+  const integerDigits = value.replace(/^-?0*/, "").split(".")[0] ?? "";
+  if (integerDigits.length > DECIMAL_DIGITS)
+    bad(`Decimal must have at most ${DECIMAL_DIGITS} digits before the point.`, "decimal_range");
   return value;
 }
 
@@ -60,10 +72,15 @@ builder.scalarType("Decimal", {
   parseLiteral: (node) => parseDecimal(literalString(node, "Decimal")),
 });
 
+const INT64 = { min: -(2n ** 63n), max: 2n ** 63n - 1n };
+
 function parseBigInt(value: unknown): bigint {
-  if (typeof value !== "string" || !/^-?\d{1,19}$/.test(value))
-    bad("BigInt must be a string of digits.", "bigint_format");
-  return BigInt(value);
+  if (typeof value !== "string" || !/^-?\d+$/.test(value)) bad("BigInt must be a string of digits.", "bigint_format");
+  // Checked before BigInt() so that a megabyte of digits is not converted first.
+  const n = value.replace(/^-?0*/, "").length <= 19 ? BigInt(value) : undefined;
+  if (n === undefined || n < INT64.min || n > INT64.max)
+    bad("BigInt must fit in 64 bits (-9223372036854775808 to 9223372036854775807).", "bigint_range");
+  return n;
 }
 
 builder.scalarType("BigInt", {

@@ -73,7 +73,7 @@ builder.mutationField("recordService", (t) =>
           const data = {
             citizenId: citizen.id,
             agencyId: agency.id,
-            serviceType: notBlank("input.serviceType", input.serviceType, 100),
+            serviceType: notBlank("input.serviceType", input.serviceType),
             channel: input.channel,
             outcome: input.outcome,
             servedBy: ctx.principal.subject,

@@ -1,6 +1,6 @@
 // Bantuan sosial (bansos): assistance programs a citizen receives.
 import { audited } from "../audit/transaction.ts";
-import { notBlank, positiveAmount, rejectInput } from "../domain/validate.ts";
+import { checkPeriod, notBlank, PLAUSIBLE, positiveAmount, rejectInput } from "../domain/validate.ts";
 import { ConflictError } from "../errors.ts";
 import { $Enums } from "../generated/prisma/client.ts";
 import { builder } from "./builder.ts";
@@ -66,12 +66,11 @@ builder.mutationField("enrollSocialAssistance", (t) =>
           const citizen = await citizenInScope(ctx, tx, input.citizenId, "input.citizenId");
           if (citizen.status !== "ALIVE")
             rejectInput("input.citizenId", "living_citizen", "only living citizens can receive social assistance.");
-          if (!/^\d{4}(-(0[1-9]|1[0-2]))?$/.test(input.period))
-            rejectInput("input.period", "period_format", "must be YYYY or YYYY-MM.");
-          positiveAmount("input.amount", input.amount);
+          checkPeriod("input.period", input.period);
+          positiveAmount("input.amount", input.amount, PLAUSIBLE.maxAssistanceAmount);
           const data = {
             citizenId: citizen.id,
-            program: notBlank("input.program", input.program, 50),
+            program: notBlank("input.program", input.program),
             period: input.period,
             amount: input.amount,
           };

@@ -1,6 +1,14 @@
 // Pajak daerah: regional tax assessments and payments.
 import { audited } from "../audit/transaction.ts";
-import { notBlank, positiveAmount, rejectInput } from "../domain/validate.ts";
+import {
+  checkPeriod,
+  dateInRange,
+  notBlank,
+  PLAUSIBLE,
+  positiveAmount,
+  rejectInput,
+  yearsFromToday,
+} from "../domain/validate.ts";
 import { $Enums } from "../generated/prisma/client.ts";
 import { builder } from "./builder.ts";
 import { addRootQueries, DateFilter, DecimalFilter, StringFilter } from "./lists.ts";
@@ -71,14 +79,19 @@ builder.mutationField("assessTax", (t) =>
       audited(ctx, info, "assessTax", { entityType: "TaxRecord", citizenId: String(input.citizenId) }, async (tx) => {
         const agency = await ownAgency(ctx, tx, ["REVENUE"]);
         const citizen = await citizenInScope(ctx, tx, input.citizenId, "input.citizenId");
-        if (!/^\d{4}(-(0[1-9]|1[0-2]))?$/.test(input.period))
-          rejectInput("input.period", "period_format", "must be YYYY or YYYY-MM.");
+        checkPeriod("input.period", input.period);
         positiveAmount("input.assessedAmount", input.assessedAmount);
+        dateInRange(
+          "input.dueDate",
+          input.dueDate,
+          `${PLAUSIBLE.earliestRecordYear}-01-01`,
+          yearsFromToday(PLAUSIBLE.dueDateYearsAhead),
+        );
         const data = {
           citizenId: citizen.id,
           agencyId: agency.id,
           taxType: input.taxType,
-          taxObjectNumber: notBlank("input.taxObjectNumber", input.taxObjectNumber, 64),
+          taxObjectNumber: notBlank("input.taxObjectNumber", input.taxObjectNumber),
           period: input.period,
           assessedAmount: input.assessedAmount,
           dueDate: input.dueDate,
@@ -110,6 +123,7 @@ builder.mutationField("recordTaxPayment", (t) =>
         positiveAmount("input.amount", input.amount);
         if (input.paidAt.getTime() > Date.now())
           rejectInput("input.paidAt", "not_in_future", "must not be in the future.");
+        dateInRange("input.paidAt", input.paidAt, `${PLAUSIBLE.earliestRecordYear}-01-01`, null);
         if (before.status === "CANCELLED" || before.status === "PAID") {
           rejectInput(
             "input.id",

@@ -2,7 +2,7 @@
 // database errors become a stable code; anything else is "Unexpected error." and goes to the log
 // with the request id, never to the client (no stack traces, no SQL, no internal messages).
 import { GraphQLError } from "graphql";
-import { fromDatabaseError } from "../errors.ts";
+import { fromDatabaseError, withInputPath } from "../errors.ts";
 import type { Logger } from "../log.ts";
 
 /** Keeps the translated error's message, code and details, at the place the original failed. */
@@ -13,20 +13,6 @@ function atPath(error: GraphQLError, translated: GraphQLError): GraphQLError {
 
 function withCode(error: GraphQLError, message: string, code: string): GraphQLError {
   return new GraphQLError(message, { nodes: error.nodes ?? null, path: error.path ?? null, extensions: { code } });
-}
-
-/**
- * A variable that failed coercion ('Variable "$input" got invalid value "12,50" at "input.amount"; …')
- * gets the path of the offending input as `extensions.field`, like every other rejected input.
- */
-function withInputPath(error: GraphQLError): GraphQLError {
-  const match = /^Variable "\$(\w+)" got invalid value .*?(?: at "([^"]+)")?;/s.exec(error.message);
-  if (!match || error.extensions.field) return error;
-  return new GraphQLError(error.message, {
-    nodes: error.nodes ?? null,
-    path: error.path ?? null,
-    extensions: { ...error.extensions, code: error.extensions.code ?? "BAD_USER_INPUT", field: match[2] ?? match[1] },
-  });
 }
 
 export function createMaskError(log: Logger) {

@@ -21,7 +21,7 @@ function recordDeniedMutation(
   target: { entityType: string; entityId: string | null },
   error: ForbiddenError,
 ): Promise<void> {
-  return recordRefusal(ctx, info, field as MutationName, "DENIED", target, error);
+  return recordRefusal(ctx, info.operation.name?.value ?? null, field as MutationName, "DENIED", target, error);
 }
 
 /** graphql-shield with the policy's rules, deny by default. */

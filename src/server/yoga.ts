@@ -1,6 +1,7 @@
 // The whole request pipeline on one screen: request id → auth → (limits) → schema → resolvers.
 import { randomUUID } from "node:crypto";
 import { createYoga, type GraphiQLOptions, type Plugin, useReadinessCheck } from "graphql-yoga";
+import { useRefusedMutations } from "../audit/use-refused-mutations.ts";
 import { principalOf, useAuth } from "../auth/use-auth.ts";
 import { createTokenVerifier } from "../auth/verify.ts";
 import type { Config } from "../config.ts";
@@ -88,6 +89,7 @@ export function createGateway({
     plugins: [
       useRequestId(),
       useAuth({ verify: createTokenVerifier(config.auth), endpoint: GRAPHQL_ENDPOINT, graphiql }),
+      useRefusedMutations(),
       useLimits(),
       ...(layer ? [layer.plugin] : []),
       useAccessLog(),
