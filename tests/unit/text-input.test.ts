@@ -48,10 +48,10 @@ describe("checkText", () => {
     expect(refusal(() => checkText("f", "😀".repeat(201), 200))).toMatchObject({ rule: "max_length" });
   });
 
-  it("refuses ten megabytes by its length, quickly", () => {
-    const started = performance.now();
+  it("refuses ten megabytes by its length before scanning its characters", () => {
+    // Every character is a NUL: a scan would answer control_character. max_length means the length
+    // was judged first, without walking ten million characters. (Speed belongs in bench/, not here.)
     expect(refusal(() => checkText("f", "\u0000".repeat(10_000_000), 1000))).toMatchObject({ rule: "max_length" });
-    expect(performance.now() - started).toBeLessThan(100);
   });
 
   it("takes the maximum from the field's name, with defaults for the rest", () => {
