@@ -14,11 +14,11 @@ import { fileURLToPath } from "node:url";
 import { isDeepStrictEqual } from "node:util";
 import { Worker } from "node:worker_threads";
 import pg from "pg";
-import { type SeedSummary, seed } from "../prisma/seed.ts";
 import { issueDevToken } from "../src/auth/dev-token.ts";
 import { type Config, loadConfig } from "../src/config.ts";
 import { type Database, openPostgres } from "../src/db/database.ts";
 import { applyMigrations } from "../src/db/migrator.ts";
+import { type SeedSummary, seed } from "../src/db/seed.ts";
 import { maskNik } from "../src/masking/maskers.ts";
 
 export const ROOT = fileURLToPath(new URL("..", import.meta.url));

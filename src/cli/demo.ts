@@ -2,7 +2,7 @@
 import type { Database } from "../db/database.ts";
 
 export async function seedDemoData(db: Database, citizens: number): Promise<void> {
-  const { seed } = await import("../../prisma/seed.ts");
+  const { seed } = await import("../db/seed.ts");
   const started = Date.now();
   const tty = process.stderr.isTTY;
   let lastShown = -1;

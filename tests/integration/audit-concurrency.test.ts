@@ -14,7 +14,6 @@ import net from "node:net";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { seed } from "../../prisma/seed.ts";
 import { type MutationName, SENSITIVE_COLUMNS } from "../../src/audit/events.ts";
 import { keyedValueHash } from "../../src/audit/hash.ts";
 import { sealAll } from "../../src/audit/seal.ts";
@@ -22,6 +21,7 @@ import { issueDevToken } from "../../src/auth/dev-token.ts";
 import { loadConfig, testDatabaseUrl } from "../../src/config.ts";
 import { type Database, openPostgres } from "../../src/db/database.ts";
 import { applyMigrations } from "../../src/db/migrator.ts";
+import { seed } from "../../src/db/seed.ts";
 import { verifyEveryWay } from "../support/audit.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));

@@ -5,12 +5,12 @@
 import { createSecretKey } from "node:crypto";
 import { SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { seed } from "../../prisma/seed.ts";
 import { EVENTS } from "../../src/audit/events.ts";
 import { entryHash, keyedValueHash } from "../../src/audit/hash.ts";
 import { sealAll, sealPending } from "../../src/audit/seal.ts";
 import type { VerifyReport } from "../../src/audit/verify.ts";
 import type { Database } from "../../src/db/database.ts";
+import { seed } from "../../src/db/seed.ts";
 import { buildFamilyCardNumber, buildNik } from "../../src/domain/nik.ts";
 import { loadPolicy } from "../../src/policy/load.ts";
 import { schema } from "../../src/schema/index.ts";

@@ -1,11 +1,11 @@
 // verify reads entries in numeric seq order across seals and pages (a regression: it once sorted by
 // the text of seq, 1, 10, 2, and called an intact trail broken as soon as a seal spanned 9 → 10).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { seed } from "../../prisma/seed.ts";
 import { type EntryContent, entryHash } from "../../src/audit/hash.ts";
 import { sealAll } from "../../src/audit/seal.ts";
 import { checkPart, verifyAudit } from "../../src/audit/verify.ts";
 import type { Database } from "../../src/db/database.ts";
+import { seed } from "../../src/db/seed.ts";
 import { tokenFor } from "../fixtures/officers.ts";
 import { verifyEveryWay } from "../support/audit.ts";
 import { databaseKinds, openTestDatabase } from "../support/db.ts";

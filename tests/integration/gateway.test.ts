@@ -1,8 +1,8 @@
 // The foundation through HTTP: authentication on every GraphQL request, health endpoints, the read
 // API with cursor pagination, N+1-free nested reads, and clean errors for bad input.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { seed } from "../../prisma/seed.ts";
 import type { Database } from "../../src/db/database.ts";
+import { seed } from "../../src/db/seed.ts";
 import { tokenFor } from "../fixtures/officers.ts";
 import { databaseKinds, openTestDatabase } from "../support/db.ts";
 import { type GraphQLResponse, type TestGateway, testGateway } from "../support/gateway.ts";

@@ -1,8 +1,8 @@
 // Oversized documents are refused before execution, with a code and the limit broken; ordinary
 // queries of the documented shapes pass.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { seed } from "../../prisma/seed.ts";
 import type { Database } from "../../src/db/database.ts";
+import { seed } from "../../src/db/seed.ts";
 import { LIMITS } from "../../src/limits/use-limits.ts";
 import { tokenFor } from "../fixtures/officers.ts";
 import { openTestDatabase } from "../support/db.ts";

@@ -4,8 +4,8 @@
 // audit entry is part of the change's transaction (proved by making the audit write, and the
 // commit, fail on purpose). The concurrent-duplicate race runs for real on PostgreSQL.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { seed } from "../../prisma/seed.ts";
 import type { Database } from "../../src/db/database.ts";
+import { seed } from "../../src/db/seed.ts";
 import { buildFamilyCardNumber, buildNik } from "../../src/domain/nik.ts";
 import { OFFICERS, type OfficerName, tokenFor } from "../fixtures/officers.ts";
 import type { AuditRow } from "../support/audit.ts";

@@ -5,8 +5,8 @@
 import { randomUUID } from "node:crypto";
 import { type GraphQLArgument, getNamedType, isNonNullType, isObjectType } from "graphql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { seed } from "../../prisma/seed.ts";
 import type { Database } from "../../src/db/database.ts";
+import { seed } from "../../src/db/seed.ts";
 import { loadPolicy, ROLES } from "../../src/policy/load.ts";
 import { schema } from "../../src/schema/index.ts";
 import { tokenFor } from "../fixtures/officers.ts";

@@ -4,8 +4,8 @@
 // entry point NOT_FOUND). A field added to the schema without a policy stops loadPolicy first.
 import { type GraphQLObjectType, getNamedType, isObjectType } from "graphql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { seed } from "../../prisma/seed.ts";
 import type { Database } from "../../src/db/database.ts";
+import { seed } from "../../src/db/seed.ts";
 import { MASKERS } from "../../src/masking/maskers.ts";
 import { loadPolicy } from "../../src/policy/load.ts";
 import { policyTypes, ROW_RULES_BY_TYPE } from "../../src/policy/types.ts";

@@ -1,8 +1,8 @@
 // The demo seed: deterministic (same count, same rows, ids included), structurally valid NIKs, every
 // citizen with records, assistance only for the living, and a refusal to seed a non-empty database.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SEED_VILLAGES, type SeedSummary, seed } from "../../prisma/seed.ts";
 import type { Database } from "../../src/db/database.ts";
+import { SEED_VILLAGES, type SeedSummary, seed } from "../../src/db/seed.ts";
 import { parseFamilyCardNumber, parseNik } from "../../src/domain/nik.ts";
 import { databaseKinds, openTestDatabase } from "../support/db.ts";
 

@@ -16,7 +16,7 @@
 // createMany), all inside one transaction, so a seed that fails half-way leaves nothing behind and
 // the caller can simply run it again. 100,000 citizens take about 40 s on PostgreSQL 15.
 import { createHash } from "node:crypto";
-import { buildFamilyCardNumber, buildNik, type Sex } from "../src/domain/nik.ts";
+import { buildFamilyCardNumber, buildNik, type Sex } from "../domain/nik.ts";
 import type {
   AgencyKind,
   CitizenStatus,
@@ -30,7 +30,7 @@ import type {
   ServiceOutcome,
   TaxStatus,
   TaxType,
-} from "../src/generated/prisma/client.ts";
+} from "../generated/prisma/client.ts";
 
 /**
  * Births, services, payments and decisions lie before this date (or before today, should the clock
