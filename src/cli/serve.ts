@@ -36,7 +36,6 @@ async function prepare(db: Database, log: ReturnType<typeof createLogger>): Prom
 }
 
 export const serve: Command = {
-  summary: "start the gateway (PGlite in ./data unless DATABASE_URL is set)",
   help: `
 Usage: gerbang serve
 
