@@ -66,6 +66,33 @@ describe.each(databaseKinds())("applying migrations (%s)", (kind) => {
       await fs.rm(paths.root, { recursive: true, force: true });
     }
   });
+
+  // An up-to-date database is recognised from _prisma_migrations without the engine; anything short of
+  // exactly up to date must still reach the engine's diagnosis.
+  it("reports a migration whose record is missing as pending, and one the directory lacks as a problem", async () => {
+    const all = await committedMigrations();
+    const last = all.at(-1) ?? "(no migrations)";
+    const [record] = await db.query(`DELETE FROM "_prisma_migrations" WHERE migration_name = $1 RETURNING *`, [last]);
+    try {
+      expect(await migrationStatus(db)).toEqual({ pending: [last], applied: all.slice(0, -1), problems: [] });
+    } finally {
+      const columns = Object.keys(record ?? {});
+      await db.query(
+        `INSERT INTO "_prisma_migrations" (${columns.map((c) => `"${c}"`).join(", ")})
+         VALUES (${columns.map((_, i) => `$${i + 1}`).join(", ")})`,
+        Object.values(record ?? {}),
+      );
+    }
+    const paths = await copyOfPrismaDir();
+    try {
+      await fs.rm(path.join(paths.migrationsDir, last), { recursive: true });
+      const status = await migrationStatus(db, paths);
+      expect(status.problems).toEqual([`applied to the database but missing from prisma/migrations: ${last}`]);
+    } finally {
+      await fs.rm(paths.root, { recursive: true, force: true });
+    }
+    expect(await migrationStatus(db)).toEqual({ pending: [], applied: all, problems: [] });
+  });
 });
 
 describe.each(databaseKinds())("a failing migration (%s)", (kind) => {
