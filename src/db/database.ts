@@ -10,6 +10,7 @@ import pg from "pg";
 import type { DatabaseTarget } from "../config.ts";
 import { PrismaClient } from "../generated/prisma/client.ts";
 import { SafePrismaPGlite } from "./pglite-adapter.ts";
+import { copyPgliteTemplate } from "./pglite-template.ts";
 
 export type Db = PrismaClient;
 
@@ -46,6 +47,8 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   fs.mkdirSync(target.dataDir, { recursive: true });
   const release = takeDataDirLock(target.dataDir);
   try {
+    // A new data directory starts as a copy of the build's migrated template, when it is current.
+    if (fs.readdirSync(target.dataDir).every((name) => name === LOCK_FILE)) await copyPgliteTemplate(target.dataDir);
     const pglite = await PGlite.create(target.dataDir, { startParams: PGLITE_START_PARAMS });
     return fromPglite(pglite, async () => {
       await pglite.close();

@@ -278,6 +278,25 @@ export async function applyMigrations(db: Database, paths: PrismaPaths = PROJECT
   return out.appliedMigrationNames;
 }
 
+/** Each migration's name and checksum, in order: a fingerprint of prisma/migrations (see pglite-template.ts). */
+export async function migrationChecksums(paths: PrismaPaths = PROJECT_PATHS): Promise<Array<[string, string]>> {
+  return [...checksums(await readMigrationsList(paths))];
+}
+
+/** Creates a PGlite database in `dataDir` (which must not hold one) and applies every migration to it. */
+export async function createMigratedPglite(dataDir: string, paths: PrismaPaths = PROJECT_PATHS): Promise<void> {
+  const migrationsList = await readMigrationsList(paths);
+  const pglite = await PGlite.create(dataDir);
+  try {
+    await withEngine(new PrismaPGlite(pglite), await readSchema(paths), (engine) =>
+      engine.applyMigrations({ migrationsList, filters: NO_FILTERS }),
+    );
+    await pglite.query("CHECKPOINT");
+  } finally {
+    await pglite.close();
+  }
+}
+
 export interface MigrationStatus {
   /** In prisma/migrations, not applied to the database. */
   pending: string[];

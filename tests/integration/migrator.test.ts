@@ -4,8 +4,9 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { PGlite } from "@electric-sql/pglite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Database, openPostgres } from "../../src/db/database.ts";
+import { type Database, fromPglite, openPostgres } from "../../src/db/database.ts";
 import {
   applyMigrations,
   checkDrift,
@@ -13,6 +14,7 @@ import {
   migrationStatus,
   type PrismaPaths,
 } from "../../src/db/migrator.ts";
+import { buildPgliteTemplate, copyPgliteTemplate } from "../../src/db/pglite-template.ts";
 import { databaseKinds, openEmptyPostgres, openEmptyTestDatabase } from "../support/db.ts";
 
 const PRISMA_DIR = fileURLToPath(new URL("../../prisma", import.meta.url));
@@ -139,6 +141,41 @@ describe.runIf(databaseKinds().includes("postgres"))("concurrent deploys (postgr
     } finally {
       await second.close();
       await first.close();
+    }
+  });
+});
+
+describe("the PGlite template a new data directory starts from", () => {
+  it("holds the migrated database, and is not used once the migrations have changed", async () => {
+    const paths = await copyOfPrismaDir();
+    const template = path.join(paths.root, "template");
+    try {
+      expect(await buildPgliteTemplate(template, paths)).toBe("built");
+      expect(await buildPgliteTemplate(template, paths)).toBe("current");
+
+      const dataDir = path.join(paths.root, "data");
+      await fs.mkdir(dataDir);
+      expect(await copyPgliteTemplate(dataDir, template, paths)).toBe(true);
+      const db = fromPglite(await PGlite.create(dataDir));
+      try {
+        expect(await migrationStatus(db, paths)).toEqual({
+          pending: [],
+          applied: await committedMigrations(),
+          problems: [],
+        });
+      } finally {
+        await db.close();
+      }
+
+      const added = path.join(paths.migrationsDir, "29991231235959_added");
+      await fs.mkdir(added);
+      await fs.writeFile(path.join(added, "migration.sql"), `CREATE TABLE "added" ("id" int);\n`);
+      const other = path.join(paths.root, "other");
+      await fs.mkdir(other);
+      expect(await copyPgliteTemplate(other, template, paths)).toBe(false);
+      expect(await fs.readdir(other)).toEqual([]);
+    } finally {
+      await fs.rm(paths.root, { recursive: true, force: true });
     }
   });
 });
