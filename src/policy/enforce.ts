@@ -1,6 +1,7 @@
 // Turns the compiled policy into the schema the gateway executes: graphql-shield decides who may
 // reach each field (deny by default), masking rewrites sensitive values on the way out, and rows
 // reached through a to-one relation are checked against the caller's scope.
+import { createRequire } from "node:module";
 import {
   BREAK,
   type DocumentNode,
@@ -13,8 +14,10 @@ import {
   visit,
   visitWithTypeInfo,
 } from "graphql";
-import { applyMiddleware, type IMiddlewareFunction } from "graphql-middleware";
-import { allow, type IRules, rule, shield } from "graphql-shield";
+import type * as GraphqlMiddleware from "graphql-middleware";
+import type { IMiddlewareFunction } from "graphql-middleware";
+import type * as GraphqlShield from "graphql-shield";
+import type { IRules } from "graphql-shield";
 import type { Plugin } from "graphql-yoga";
 import type { MutationName } from "../audit/events.ts";
 import { recordRefusal } from "../audit/transaction.ts";
@@ -24,6 +27,15 @@ import type { Context } from "../server/context.ts";
 import type { Policy } from "./policy.ts";
 import { rowInScope, TO_ONE_CHECKED_TYPES } from "./scope.ts";
 import { isStructuralType, policyTypes } from "./types.ts";
+
+// graphql-shield's ES module build imports `isUndefined` from "util", which Node 23 removed, so on
+// Node 24 it fails to load (maticzav/graphql-shield#1561; 7.6.5 is its last release). Its CommonJS
+// build looks the function up only when chain() or race() rules run, and this policy uses neither.
+// graphql-middleware comes from its CommonJS build too: that is the copy shield's middleware is made
+// by, and applyMiddleware only recognises middleware of its own copy.
+const require = createRequire(import.meta.url);
+const { allow, rule, shield } = require("graphql-shield") as typeof GraphqlShield;
+const { applyMiddleware } = require("graphql-middleware") as typeof GraphqlMiddleware;
 
 function rolesWith(policy: Policy, test: (role: string) => boolean): Set<string> {
   return new Set([...policy.roles.keys()].filter(test));
