@@ -1,6 +1,7 @@
 // `npm start` as an operator or a service manager runs it: on a new data directory it creates, migrates
 // and seeds the embedded database and answers /readyz; on SIGTERM to the process that was started
 // (npm) the gateway stops cleanly, leaves no process behind, and the data directory opens again.
+// A SIGTERM that arrives during the first start stops the server once it is up, with the seed whole.
 import { type ChildProcess, spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -55,11 +56,25 @@ function commandLine(pid: number): string | undefined {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Opens the data directory the server left and checks that the database is complete. */
+async function expectSeededDatabase(dataDir: string): Promise<void> {
+  expect(fs.existsSync(path.join(dataDir, "gerbang.lock"))).toBe(false); // a clean stop releases it
+  const db = await openDatabase({ kind: "pglite", dataDir });
+  try {
+    expect((await migrationStatus(db)).pending).toEqual([]);
+    const [row] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM "Citizen"`);
+    expect(row?.n).toBe(2000);
+  } finally {
+    await db.close();
+  }
+}
+
 describe.runIf(process.platform === "linux")("npm start", () => {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "gerbang-serve-"));
-  afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "gerbang-serve-"));
+  afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
 
   it("starts on a new data directory, stops on SIGTERM leaving no process behind, and the data opens again", async () => {
+    const dataDir = path.join(scratch, "npm-start");
     const child = npm(["start"], {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
@@ -112,15 +127,34 @@ describe.runIf(process.platform === "linux")("npm start", () => {
       }
     }
     expect(output.join("")).toMatch(/"msg":"stopping","signal":"SIGTERM"/);
-    // A clean stop releases the data directory, and the database is whole.
-    expect(fs.existsSync(path.join(dataDir, "gerbang.lock"))).toBe(false);
-    const db = await openDatabase({ kind: "pglite", dataDir });
+    await expectSeededDatabase(dataDir);
+  });
+
+  it("on a SIGTERM during the first start, finishes starting and then stops", async () => {
+    const dataDir = path.join(scratch, "early-signal");
+    const child = spawn(process.execPath, ["bin/gerbang.js", "serve"], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH, DATA_DIR: dataDir, PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "info" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const output: string[] = [];
+    for (const stream of [child.stdout, child.stderr]) stream?.on("data", (c: Buffer) => output.push(c.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
     try {
-      expect((await migrationStatus(db)).pending).toEqual([]);
-      const [row] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM "Citizen"`);
-      expect(row?.n).toBe(2000);
+      const started = Date.now();
+      while (!output.join("").includes("seeding demo data") && Date.now() - started < 120_000) {
+        if (child.exitCode !== null) throw new Error(`serve exited early:\n${output.join("")}`);
+        await sleep(20);
+      }
+      child.kill("SIGTERM");
+      const code = await Promise.race([exited, sleep(120_000).then(() => "still running")]);
+      expect(code, output.join("")).toBe(0);
     } finally {
-      await db.close();
+      child.kill("SIGKILL");
     }
+    const log = output.join("");
+    expect(log).toMatch(/"msg":"stopping as soon as started","signal":"SIGTERM"/);
+    expect(log).toMatch(/"msg":"gerbang ready"[\s\S]*"msg":"stopping","signal":"SIGTERM"/);
+    await expectSeededDatabase(dataDir);
   });
 });
