@@ -1,19 +1,37 @@
 // The `gerbang` command line: dispatches to a command and turns expected failures into one line and exit 1.
-import { type Command, UsageError } from "./cli/args.ts";
-import { auditCommand, migrate, policyCommand, schemaCommand, seed, token } from "./cli/commands.ts";
-import { serve } from "./cli/serve.ts";
-import { ConfigError } from "./config.ts";
-import { DatabaseUnavailableError } from "./db/database.ts";
-import { PolicyError } from "./policy/load.ts";
+// Each command's module is imported only when that command runs: `gerbang --help` and `gerbang token`
+// must not load the server, the schema and Prisma just to print a line.
+import type { Command } from "./cli/args.ts";
 
-const commands: Record<string, Command> = {
-  serve,
-  migrate,
-  seed,
-  token,
-  policy: policyCommand,
-  audit: auditCommand,
-  schema: schemaCommand,
+const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  serve: {
+    summary: "start the gateway (PGlite in ./data unless DATABASE_URL is set)",
+    load: async () => (await import("./cli/serve.ts")).serve,
+  },
+  migrate: {
+    summary: "apply pending migrations (status | create NAME [--empty] | drift)",
+    load: async () => (await import("./cli/commands.ts")).migrate,
+  },
+  seed: {
+    summary: "fill an empty, migrated database with deterministic synthetic data",
+    load: async () => (await import("./cli/commands.ts")).seed,
+  },
+  token: {
+    summary: "print a development token for a role (not available in production)",
+    load: async () => (await import("./cli/commands.ts")).token,
+  },
+  policy: {
+    summary: "check the policies/ files, or print the role × field matrix for reviewers",
+    load: async () => (await import("./cli/commands.ts")).policyCommand,
+  },
+  audit: {
+    summary: "verify the tamper-evident audit trail (verify), or seal pending entries now (seal)",
+    load: async () => (await import("./cli/commands.ts")).auditCommand,
+  },
+  schema: {
+    summary: "print the SDL to schema/schema.graphql, or check that the committed one is current",
+    load: async () => (await import("./cli/commands.ts")).schemaCommand,
+  },
 };
 
 function usage(): string {
@@ -33,10 +51,14 @@ async function main(argv: string[]): Promise<number | undefined> {
     process.stderr.write(`Unknown command "${name}".\n\n${usage()}`);
     return 1;
   }
-  return command.run(rest);
+  return (await command.load()).run(rest);
 }
 
-const EXPECTED = [UsageError, ConfigError, DatabaseUnavailableError, PolicyError];
+/**
+ * Failures an operator causes and fixes (usage, environment, database, policy files), by class name:
+ * importing the classes would load the modules that define them (config, database, policy) up front.
+ */
+const EXPECTED = new Set(["UsageError", "ConfigError", "DatabaseUnavailableError", "PolicyError"]);
 
 main(process.argv.slice(2)).then(
   (code) => {
@@ -47,7 +69,7 @@ main(process.argv.slice(2)).then(
     const message = error instanceof Error ? error.message : String(error);
     // Expected failures (usage, environment, database) are one line; so is anything else: an operator
     // needs the message, not a stack trace.
-    const expected = EXPECTED.some((cls) => error instanceof cls);
+    const expected = error instanceof Error && EXPECTED.has(error.name);
     process.stderr.write(`gerbang: ${expected ? "" : "failed: "}${message}\n`);
     process.exit(1);
   },

@@ -9,7 +9,7 @@ import fs from "node:fs";
 import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { Database } from "../db/database.ts";
 import {
@@ -333,15 +333,21 @@ function tsxRegisterUrl(): string {
 }
 
 /**
- * Starts verify-worker.ts in a thread. Workers do not inherit tsx's loader from this thread, so a
- * tiny script registers it there first; without a build step, that is what running TS takes.
+ * Starts verify-worker in a thread, from the same kind of file as this one: the build's .js in dist/
+ * (the CLI), or the .ts source under tsx or vitest (development, tests). A worker does not inherit
+ * the TypeScript loader of this thread, so for a .ts source a tiny script registers tsx there first.
  */
-function runWorker(job: WorkerJob, started: Worker[], onProgress: (entries: number) => void): Promise<WorkerResult> {
-  const entry = new URL("./verify-worker.ts", import.meta.url).href;
-  const worker = new Worker(
-    `import(${JSON.stringify(tsxRegisterUrl())}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`,
+function startWorker(job: WorkerJob): Worker {
+  const entry = new URL(`./verify-worker${path.extname(fileURLToPath(import.meta.url))}`, import.meta.url);
+  if (entry.pathname.endsWith(".js")) return new Worker(entry, { workerData: job });
+  return new Worker(
+    `import(${JSON.stringify(tsxRegisterUrl())}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); })`,
     { eval: true, workerData: job },
   );
+}
+
+function runWorker(job: WorkerJob, started: Worker[], onProgress: (entries: number) => void): Promise<WorkerResult> {
+  const worker = startWorker(job);
   started.push(worker);
   return new Promise((resolve, reject) => {
     let settled = false;

@@ -5,9 +5,8 @@ export class UsageError extends Error {
   override name = "UsageError";
 }
 
+/** A command of `gerbang`; its one-line summary for `gerbang --help` is in main.ts, beside its name. */
 export interface Command {
-  /** One line for `gerbang --help`. */
-  summary: string;
   /** Full help text: usage, options, examples. */
   help: string;
   run(argv: string[]): Promise<number | undefined>;

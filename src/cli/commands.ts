@@ -14,7 +14,6 @@ function describeTarget(config: ReturnType<typeof loadConfig>): string {
 }
 
 export const migrate: Command = {
-  summary: "apply pending migrations (status | create NAME [--empty] | drift)",
   help: `
 Usage: gerbang migrate [deploy]         apply every pending migration to the configured database
        gerbang migrate status           list applied and pending migrations
@@ -68,7 +67,6 @@ No native engine is downloaded: Prisma's schema engine runs as WebAssembly.`,
 };
 
 export const seed: Command = {
-  summary: "fill an empty, migrated database with deterministic synthetic data",
   help: `
 Usage: gerbang seed [--citizens N]
 
@@ -94,7 +92,6 @@ that already has citizens. Progress is printed as it goes.`,
 };
 
 export const token: Command = {
-  summary: "print a development token for a role (not available in production)",
   help: `
 Usage: gerbang token --role ROLE [--region CODE] [--agency CODE] [--purpose P ...] [--subject ID] [--ttl 8h]
 
@@ -173,7 +170,6 @@ async function printedSchema(): Promise<string> {
 }
 
 export const schemaCommand: Command = {
-  summary: "print the SDL to schema/schema.graphql, or check that the committed one is current",
   help: `
 Usage: gerbang schema print    write schema/schema.graphql (sorted SDL) from the code
        gerbang schema check    exit 1 when schema/schema.graphql differs from the code`,
@@ -200,7 +196,6 @@ Usage: gerbang schema print    write schema/schema.graphql (sorted SDL) from the
 };
 
 export const policyCommand: Command = {
-  summary: "check the policies/ files, or print the role × field matrix for reviewers",
   help: `
 Usage: gerbang policy check                   validate policies/ against the schema (exit 1 on problems)
        gerbang policy matrix [--format md|html] print the role × field matrix (default md)
@@ -232,7 +227,6 @@ The policy directory is POLICY_DIR (default ./policies).`,
 const PROGRESS_EVERY = 100_000;
 
 export const auditCommand: Command = {
-  summary: "verify the tamper-evident audit trail (verify), or seal pending entries now (seal)",
   help: `
 Usage: gerbang audit verify [--seal-first]   check every entry hash, seal digest and the seal chain
        gerbang audit seal                    seal the entries not yet sealed (servers do this every 2 s)

@@ -36,7 +36,6 @@ async function prepare(db: Database, log: ReturnType<typeof createLogger>): Prom
 }
 
 export const serve: Command = {
-  summary: "start the gateway (PGlite in ./data unless DATABASE_URL is set)",
   help: `
 Usage: gerbang serve
 
@@ -48,6 +47,18 @@ itself: run \`gerbang migrate\` first.`,
     parse(argv, {}, this.help);
     const config = loadConfig();
     const log = createLogger(config.logLevel);
+    // Signals are ours from the first moment. During start-up one is remembered and acted on as soon
+    // as the server is up, so that a first start is not cut off in the middle of its seed; a second
+    // one exits at once. (Yoga's server adapter also listens for SIGTERM, and would swallow a signal
+    // that arrived after it was made and before a handler of ours was installed.)
+    let requested: string | undefined;
+    let onSignal = (signal: string) => {
+      if (requested) process.exit(1);
+      requested = signal;
+      log.info("stopping as soon as started", { signal });
+    };
+    process.on("SIGINT", () => onSignal("SIGINT"));
+    process.on("SIGTERM", () => onSignal("SIGTERM"));
     const db = await openDatabase(config.database);
     try {
       await prepare(db, log);
@@ -74,7 +85,7 @@ itself: run \`gerbang migrate\` first.`,
       hint: "get a token: npx gerbang token --role front_office --region 32.01",
     });
     let stopping = false;
-    const stop = (signal: string) => {
+    onSignal = (signal: string) => {
       if (stopping) return;
       stopping = true;
       log.info("stopping", { signal });
@@ -85,8 +96,7 @@ itself: run \`gerbang migrate\` first.`,
         .then(() => db.close())
         .finally(() => process.exit(0));
     };
-    process.on("SIGINT", () => stop("SIGINT"));
-    process.on("SIGTERM", () => stop("SIGTERM"));
+    if (requested) onSignal(requested);
     return undefined; // keep running
   },
 };

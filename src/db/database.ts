@@ -10,6 +10,7 @@ import pg from "pg";
 import type { DatabaseTarget } from "../config.ts";
 import { PrismaClient } from "../generated/prisma/client.ts";
 import { SafePrismaPGlite } from "./pglite-adapter.ts";
+import { copyPgliteTemplate } from "./pglite-template.ts";
 
 export type Db = PrismaClient;
 
@@ -36,12 +37,24 @@ export class DataDirInUseError extends DatabaseUnavailableError {
   override name = "DataDirInUseError";
 }
 
+/** Our lock in a PGlite data directory (see takeDataDirLock). */
+const LOCK_FILE = "gerbang.lock";
+
+/**
+ * PGlite's postgresql.conf asks for 128 MB of shared buffers, and PGlite touches all of them when it
+ * opens: about 100 MB of resident memory more than 32 MB, for a database of some tens of MB whose
+ * files the operating system caches anyway.
+ */
+const PGLITE_START_PARAMS = [...PGlite.defaultStartParams, "-c", "shared_buffers=32MB"];
+
 export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   if (target.kind === "postgres") return openPostgres(target.url);
   fs.mkdirSync(target.dataDir, { recursive: true });
   const release = takeDataDirLock(target.dataDir);
   try {
-    const pglite = await PGlite.create(target.dataDir);
+    // A new data directory starts as a copy of the build's migrated template, when it is current.
+    if (fs.readdirSync(target.dataDir).every((name) => name === LOCK_FILE)) await copyPgliteTemplate(target.dataDir);
+    const pglite = await PGlite.create(target.dataDir, { startParams: PGLITE_START_PARAMS });
     return fromPglite(pglite, async () => {
       await pglite.close();
       release();
@@ -124,7 +137,7 @@ export function safeLocation(url: string): string {
 
 // PGlite has no lock of its own: two processes on one data directory would corrupt it.
 function takeDataDirLock(dataDir: string): () => void {
-  const lockPath = path.join(dataDir, "gerbang.lock");
+  const lockPath = path.join(dataDir, LOCK_FILE);
   const tryLock = () => fs.writeFileSync(lockPath, String(process.pid), { flag: "wx" });
   try {
     tryLock();

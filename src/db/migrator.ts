@@ -3,6 +3,7 @@
 // prisma/migrations/<ts>_<name>/migration.sql files and the `_prisma_migrations` table, so a connected
 // machine can still run `prisma migrate deploy` against the same database.
 // See /work/shared/notes/prisma-offline.md for why, and for the pitfalls handled here.
+import { createHash } from "node:crypto";
 import fs from "node:fs/promises";
 import { createRequire } from "node:module";
 import path from "node:path";
@@ -223,15 +224,77 @@ async function readMigrationsList(paths: PrismaPaths): Promise<MigrationList> {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Fast path: a database that is exactly up to date
+
+/** What `_prisma_migrations` must record for each migration: its name and the SHA-256 of its migration.sql. */
+function checksums(list: MigrationList): Map<string, string> {
+  return new Map(
+    list.migrationDirectories.map((d) => [
+      d.path,
+      d.migrationFile.content.tag === "ok"
+        ? createHash("sha256").update(d.migrationFile.content.value, "utf8").digest("hex")
+        : "",
+    ]),
+  );
+}
+
+/**
+ * The applied migrations, in order, when `_prisma_migrations` records exactly the migrations of
+ * prisma/migrations, each finished and with the checksum of its file as it is now, and no failed one;
+ * otherwise null. Then neither applying nor diagnosing has anything to report, so the wasm engine is
+ * not needed: loading it costs about a second and some 30 MB that stay in memory, on every start of a
+ * server after the first. Anything else (pending, failed, edited or unknown migrations, no table yet)
+ * goes to the engine, which knows every case.
+ */
+async function appliedIfUpToDate(db: Database, list: MigrationList): Promise<string[] | null> {
+  const [table] = await db.query<{ found: boolean }>(`SELECT to_regclass('"_prisma_migrations"') IS NOT NULL AS found`);
+  if (!table?.found) return null;
+  const rows = await db.query<{ name: string; checksum: string; finished: boolean; rolledBack: boolean }>(
+    `SELECT migration_name AS name, checksum, finished_at IS NOT NULL AS finished,
+            rolled_back_at IS NOT NULL AS "rolledBack"
+       FROM "_prisma_migrations" ORDER BY finished_at, migration_name`,
+  );
+  if (rows.some((r) => !r.finished && !r.rolledBack)) return null; // a failed migration: the engine reports it
+  const applied = rows.filter((r) => r.finished && !r.rolledBack);
+  const expected = checksums(list);
+  if (applied.length !== expected.size) return null;
+  for (const r of applied) {
+    if (expected.get(r.name) !== r.checksum) return null;
+    expected.delete(r.name); // a name applied twice leaves another one unmatched
+  }
+  return applied.map((r) => r.name);
+}
+
+// ---------------------------------------------------------------------------------------------
 // Public API
 
 /** Applies every migration the database lacks; returns the names applied now (empty when up to date). */
 export async function applyMigrations(db: Database, paths: PrismaPaths = PROJECT_PATHS): Promise<string[]> {
   const migrationsList = await readMigrationsList(paths);
+  if (await appliedIfUpToDate(db, migrationsList)) return [];
   const out = await withEngine(db.adapterFactory, await readSchema(paths), (engine) =>
     engine.applyMigrations({ migrationsList, filters: NO_FILTERS }),
   );
   return out.appliedMigrationNames;
+}
+
+/** Each migration's name and checksum, in order: a fingerprint of prisma/migrations (see pglite-template.ts). */
+export async function migrationChecksums(paths: PrismaPaths = PROJECT_PATHS): Promise<Array<[string, string]>> {
+  return [...checksums(await readMigrationsList(paths))];
+}
+
+/** Creates a PGlite database in `dataDir` (which must not hold one) and applies every migration to it. */
+export async function createMigratedPglite(dataDir: string, paths: PrismaPaths = PROJECT_PATHS): Promise<void> {
+  const migrationsList = await readMigrationsList(paths);
+  const pglite = await PGlite.create(dataDir);
+  try {
+    await withEngine(new PrismaPGlite(pglite), await readSchema(paths), (engine) =>
+      engine.applyMigrations({ migrationsList, filters: NO_FILTERS }),
+    );
+    await pglite.query("CHECKPOINT");
+  } finally {
+    await pglite.close();
+  }
 }
 
 export interface MigrationStatus {
@@ -250,6 +313,8 @@ export interface MigrationStatus {
  */
 export async function migrationStatus(db: Database, paths: PrismaPaths = PROJECT_PATHS): Promise<MigrationStatus> {
   const migrationsList = await readMigrationsList(paths);
+  const upToDate = await appliedIfUpToDate(db, migrationsList);
+  if (upToDate) return { pending: [], applied: upToDate, problems: [] };
   const diagnosis = await withEngine(db.adapterFactory, await readSchema(paths), (engine) =>
     engine.diagnoseMigrationHistory({ migrationsList, optInToShadowDatabase: false, filters: NO_FILTERS }),
   );

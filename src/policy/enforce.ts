@@ -15,12 +15,13 @@ import {
   visitWithTypeInfo,
 } from "graphql";
 import type { IMiddlewareFunction } from "graphql-middleware";
-import { allow, type IRules, rule } from "graphql-shield";
+import type { IRules } from "graphql-shield";
 import type { Context } from "../context.ts";
 import { ForbiddenError, NotFoundError } from "../errors.ts";
 import { isModelName, type RowOf, rowRulesOf } from "../models.ts";
 import type { Policy } from "./policy.ts";
 import { relatedRowVisible } from "./scope.ts";
+import { allow, rule } from "./shield.ts";
 import { isStructuralType, policyTypes } from "./types.ts";
 
 function rolesWith(policy: Policy, test: (role: string) => boolean): Set<string> {

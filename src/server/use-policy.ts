@@ -2,8 +2,6 @@
 // (policy/), the masking step (masking/) and the audit entry of a refused mutation (audit/). It sits
 // here, beside the rest of the plugin wiring, so that policy/ itself depends on neither masking nor audit.
 import type { DocumentNode, GraphQLResolveInfo, GraphQLSchema } from "graphql";
-import { applyMiddleware } from "graphql-middleware";
-import { rule, shield } from "graphql-shield";
 import type { Plugin } from "graphql-yoga";
 import type { MutationName } from "../audit/events.ts";
 import { recordRefusal } from "../audit/transaction.ts";
@@ -12,6 +10,7 @@ import { ForbiddenError } from "../errors.ts";
 import { maskingMiddleware } from "../masking/apply.ts";
 import { documentFullyGranted, scopeMiddleware, shieldRules } from "../policy/enforce.ts";
 import type { Policy } from "../policy/policy.ts";
+import { applyMiddleware, rule, shield } from "../policy/shield.ts";
 
 /** A refused mutation is audited too (outcome DENIED), so attempts show up in the trail. */
 function recordDeniedMutation(

@@ -4,8 +4,9 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { PGlite } from "@electric-sql/pglite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Database, openPostgres } from "../../src/db/database.ts";
+import { type Database, fromPglite, openPostgres } from "../../src/db/database.ts";
 import {
   applyMigrations,
   checkDrift,
@@ -13,6 +14,7 @@ import {
   migrationStatus,
   type PrismaPaths,
 } from "../../src/db/migrator.ts";
+import { buildPgliteTemplate, copyPgliteTemplate } from "../../src/db/pglite-template.ts";
 import { databaseKinds, openEmptyPostgres, openEmptyTestDatabase } from "../support/db.ts";
 
 const PRISMA_DIR = fileURLToPath(new URL("../../prisma", import.meta.url));
@@ -66,6 +68,33 @@ describe.each(databaseKinds())("applying migrations (%s)", (kind) => {
       await fs.rm(paths.root, { recursive: true, force: true });
     }
   });
+
+  // An up-to-date database is recognised from _prisma_migrations without the engine; anything short of
+  // exactly up to date must still reach the engine's diagnosis.
+  it("reports a migration whose record is missing as pending, and one the directory lacks as a problem", async () => {
+    const all = await committedMigrations();
+    const last = all.at(-1) ?? "(no migrations)";
+    const [record] = await db.query(`DELETE FROM "_prisma_migrations" WHERE migration_name = $1 RETURNING *`, [last]);
+    try {
+      expect(await migrationStatus(db)).toEqual({ pending: [last], applied: all.slice(0, -1), problems: [] });
+    } finally {
+      const columns = Object.keys(record ?? {});
+      await db.query(
+        `INSERT INTO "_prisma_migrations" (${columns.map((c) => `"${c}"`).join(", ")})
+         VALUES (${columns.map((_, i) => `$${i + 1}`).join(", ")})`,
+        Object.values(record ?? {}),
+      );
+    }
+    const paths = await copyOfPrismaDir();
+    try {
+      await fs.rm(path.join(paths.migrationsDir, last), { recursive: true });
+      const status = await migrationStatus(db, paths);
+      expect(status.problems).toEqual([`applied to the database but missing from prisma/migrations: ${last}`]);
+    } finally {
+      await fs.rm(paths.root, { recursive: true, force: true });
+    }
+    expect(await migrationStatus(db)).toEqual({ pending: [], applied: all, problems: [] });
+  });
 });
 
 describe.each(databaseKinds())("a failing migration (%s)", (kind) => {
@@ -112,6 +141,41 @@ describe.runIf(databaseKinds().includes("postgres"))("concurrent deploys (postgr
     } finally {
       await second.close();
       await first.close();
+    }
+  });
+});
+
+describe("the PGlite template a new data directory starts from", () => {
+  it("holds the migrated database, and is not used once the migrations have changed", async () => {
+    const paths = await copyOfPrismaDir();
+    const template = path.join(paths.root, "template");
+    try {
+      expect(await buildPgliteTemplate(template, paths)).toBe("built");
+      expect(await buildPgliteTemplate(template, paths)).toBe("current");
+
+      const dataDir = path.join(paths.root, "data");
+      await fs.mkdir(dataDir);
+      expect(await copyPgliteTemplate(dataDir, template, paths)).toBe(true);
+      const db = fromPglite(await PGlite.create(dataDir));
+      try {
+        expect(await migrationStatus(db, paths)).toEqual({
+          pending: [],
+          applied: await committedMigrations(),
+          problems: [],
+        });
+      } finally {
+        await db.close();
+      }
+
+      const added = path.join(paths.migrationsDir, "29991231235959_added");
+      await fs.mkdir(added);
+      await fs.writeFile(path.join(added, "migration.sql"), `CREATE TABLE "added" ("id" int);\n`);
+      const other = path.join(paths.root, "other");
+      await fs.mkdir(other);
+      expect(await copyPgliteTemplate(other, template, paths)).toBe(false);
+      expect(await fs.readdir(other)).toEqual([]);
+    } finally {
+      await fs.rm(paths.root, { recursive: true, force: true });
     }
   });
 });
