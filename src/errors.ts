@@ -47,6 +47,18 @@ export class UnavailableError extends GraphQLError {
   }
 }
 
+/**
+ * The request is larger or costlier than a limit allows (src/limits/limits.ts); `limit` names the
+ * limit broken. Refused before parsing or execution, except `executionTimeoutMs` and
+ * `maxResponseBytes`, which stop an execution that already ran (a mutation's transaction decides
+ * alone whether its change stands).
+ */
+export class QueryTooLargeError extends GraphQLError {
+  constructor(message: string, limit: string, status = 400) {
+    super(message, options("QUERY_TOO_LARGE", status, { limit }));
+  }
+}
+
 /** What Prisma and the driver adapters put on a database error (the fields we read, all optional). */
 interface DatabaseErrorShape {
   name?: string;

@@ -6,6 +6,7 @@ import { createTokenVerifier } from "../auth/verify.ts";
 import type { Config } from "../config.ts";
 import type { Context } from "../context.ts";
 import type { Database } from "../db/database.ts";
+import type { Limits } from "../limits/limits.ts";
 import { useLimits } from "../limits/use-limits.ts";
 import { createLogger, type Logger } from "../log.ts";
 import { useAccessLog } from "../masking/use-access-log.ts";
@@ -27,6 +28,8 @@ export interface GatewayOptions {
    * stays). Only the benchmark uses it, to measure what the policy layer costs; never in serve.
    */
   enforce?: boolean;
+  /** Overrides of LIMITS (src/limits/limits.ts); false drops the limits plugin (the benchmark's baseline only). */
+  limits?: Partial<Limits> | false;
   log?: Logger;
 }
 
@@ -52,6 +55,7 @@ export function createGateway({
   db,
   policy = loadPolicy(config.policyDir, schema),
   enforce = true,
+  limits = {},
   log = createLogger(config.logLevel),
 }: GatewayOptions) {
   const graphiql = config.env !== "production";
@@ -72,7 +76,17 @@ export function createGateway({
     plugins: [
       useRequestId(),
       useAuth({ verify: createTokenVerifier(config.auth), endpoint: GRAPHQL_ENDPOINT, graphiql }),
-      useLimits(),
+      // The policy layer tells the limits whether a document names fields the caller may not read.
+      ...(limits
+        ? [
+            useLimits(
+              limits,
+              layer
+                ? { fullyGranted: (a) => layer.granted(a.document, (a.contextValue as Context).principal.role) }
+                : {},
+            ),
+          ]
+        : []),
       ...(layer ? [layer.plugin] : []),
       useAccessLog(),
       useReadinessCheck({
