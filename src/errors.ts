@@ -111,6 +111,13 @@ export function fromDatabaseError(error: unknown): GraphQLError | undefined {
     return new ConflictError(
       "Another change to the same records ran at the same time; try again. Nothing was changed.",
     );
+  if (sqlState === "57014")
+    // statement_timeout (set by `serve` to LIMITS.executionTimeoutMs) cancelled the statement.
+    return new QueryTooLargeError(
+      "The database stopped a statement that ran longer than allowed; nothing was changed.",
+      "executionTimeoutMs",
+      503,
+    );
   if (cause?.kind === "DatabaseNotReachable" || e.code === "P1001" || e.name === "DatabaseUnavailableError")
     return new UnavailableError();
   return undefined;

@@ -4,6 +4,7 @@ import { startSealer } from "../audit/seal.ts";
 import { loadConfig } from "../config.ts";
 import { type Database, openDatabase } from "../db/database.ts";
 import { applyMigrations, migrationStatus } from "../db/migrator.ts";
+import { LIMITS } from "../limits/limits.ts";
 import { createLogger } from "../log.ts";
 import { createGateway, GRAPHQL_ENDPOINT } from "../server/yoga.ts";
 import { type Command, parse } from "./args.ts";
@@ -48,7 +49,8 @@ itself: run \`gerbang migrate\` first.`,
     parse(argv, {}, this.help);
     const config = loadConfig();
     const log = createLogger(config.logLevel);
-    const db = await openDatabase(config.database);
+    // A statement may run as long as the request that sent it (LIMITS.executionTimeoutMs), no longer.
+    const db = await openDatabase(config.database, { statementTimeoutMs: LIMITS.executionTimeoutMs });
     try {
       await prepare(db, log);
     } catch (error) {

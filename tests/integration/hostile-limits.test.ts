@@ -3,11 +3,13 @@
 // (QUERY_TOO_LARGE and the limit's name, or a standard GraphQL/HTTP refusal), and the server must go
 // on answering everyone else. Figures in the comments are what the gateway did before these limits.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Database } from "../../src/db/database.ts";
+import { testDatabaseUrl } from "../../src/config.ts";
+import { type Database, openPostgres } from "../../src/db/database.ts";
 import { seed } from "../../src/db/seed.ts";
+import { fromDatabaseError } from "../../src/errors.ts";
 import { LIMITS } from "../../src/limits/limits.ts";
 import { tokenFor } from "../fixtures/officers.ts";
-import { openTestDatabase } from "../support/db.ts";
+import { openEmptyPostgres, openTestDatabase } from "../support/db.ts";
 import type { GraphQLResponse } from "../support/gateway.ts";
 import { type HttpGateway, type RawResponse, startHttpGateway } from "../support/http-server.ts";
 
@@ -370,6 +372,24 @@ describe("hostile callers against the HTTP server: execution limits", () => {
     } finally {
       await new Promise((resolve) => setTimeout(resolve, delay)); // let the slowed queries finish
       await http.close();
+    }
+  });
+});
+
+describe.runIf(testDatabaseUrl())("PostgreSQL stops a statement that outlives the execution timeout", () => {
+  it("statement_timeout cancels it, and the error says which limit", async () => {
+    const scratch = await openEmptyPostgres();
+    const db = await openPostgres(scratch.url, 1, { statementTimeoutMs: 200 });
+    try {
+      const error = await db.prisma.$queryRawUnsafe("SELECT pg_sleep(2)").then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      const translated = fromDatabaseError(error);
+      expect(translated?.extensions).toMatchObject({ code: "QUERY_TOO_LARGE", limit: "executionTimeoutMs" });
+    } finally {
+      await db.close();
+      await scratch.close();
     }
   });
 });
