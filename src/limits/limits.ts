@@ -31,6 +31,11 @@ export const LIMITS = {
   maxTokens: 2_000,
   /** Directives written in the document (`@include`, `@skip`, unknown ones): refused before validation. */
   maxDirectives: 50,
+  /**
+   * Characters of document text whose parse results are kept for reuse (least recently used go
+   * first). A parsed document takes about 45 bytes per character, so the default holds ~50 MB.
+   */
+  parseCacheChars: 1024 * 1024,
 
   // --- Before execution, per request with its variables and their defaults ------------------------
   /** Nesting of fields (citizens → edges → node → taxRecords → edges → node → agency is 7). */

@@ -148,7 +148,9 @@ export function useLimits(options: Partial<Limits> = {}, hooks: LimitsHooks = {}
       const declared = request.headers.get("content-length");
       if (declared !== null && Number(declared) > limits.maxBodyBytes)
         throw refuse(`The request body is larger than ${limits.maxBodyBytes} bytes.`, "maxBodyBytes", 413);
-      if (requestParser && request.body) {
+      // With a Content-Length the HTTP parser delivers exactly that many bytes; only a body without
+      // one (chunked) needs counting as it streams in.
+      if (declared === null && requestParser && request.body) {
         const parser = requestParser;
         setRequestParser((req) => parser(capped(req, limits.maxBodyBytes)));
       }

@@ -6,7 +6,8 @@ import { createTokenVerifier } from "../auth/verify.ts";
 import type { Config } from "../config.ts";
 import type { Context } from "../context.ts";
 import type { Database } from "../db/database.ts";
-import type { Limits } from "../limits/limits.ts";
+import { boundedCache } from "../limits/document-cache.ts";
+import { LIMITS, type Limits } from "../limits/limits.ts";
 import { useLimits } from "../limits/use-limits.ts";
 import { createLogger, type Logger } from "../log.ts";
 import { useAccessLog } from "../masking/use-access-log.ts";
@@ -60,6 +61,7 @@ export function createGateway({
 }: GatewayOptions) {
   const graphiql = config.env !== "production";
   const layer = enforce ? policyLayer(schema, policy) : undefined;
+  const cacheChars = (limits === false ? undefined : limits.parseCacheChars) ?? LIMITS.parseCacheChars;
   return createYoga<Record<string, unknown>, Context>({
     schema: layer ? layer.schema : schema,
     graphqlEndpoint: GRAPHQL_ENDPOINT,
@@ -72,6 +74,13 @@ export function createGateway({
         }
       : false,
     maskedErrors: { maskError: createMaskError(log) },
+    // The limits plugin caps bodies itself (QUERY_TOO_LARGE, maxBodyBytes); Yoga's own cap stays as a fallback without it.
+    ...(limits === false ? {} : { maxRequestBodySize: false as const }),
+    // Parsed documents are kept by the size of their text, not by count (see limits/document-cache.ts).
+    parserAndValidationCache: {
+      documentCache: boundedCache(cacheChars),
+      errorCache: boundedCache(cacheChars),
+    },
     logging: false,
     plugins: [
       useRequestId(),

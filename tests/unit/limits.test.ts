@@ -1,6 +1,7 @@
 // The limits' measures, without I/O: what a document counts as, per request, over fragments once each.
 import { type FragmentDefinitionNode, getIntrospectionQuery, getOperationAST, Kind, parse } from "graphql";
 import { describe, expect, it } from "vitest";
+import { boundedCache } from "../../src/limits/document-cache.ts";
 import { PAGE_SIZE } from "../../src/limits/limits.ts";
 import { FragmentCycleError, introspectionSizes, type Measure, measureOperation } from "../../src/limits/measure.ts";
 import { documentNesting, jsonShape } from "../../src/limits/size.ts";
@@ -141,5 +142,29 @@ describe("jsonShape", () => {
   it("stops once the bytes pass the limit", () => {
     const shape = jsonShape({ v: Array.from({ length: 100_000 }, () => "ABCDEFGHIJ") }, { bytes: 1_000, depth: 64 });
     expect(shape.bytes).toBeGreaterThan(1_000);
+  });
+});
+
+describe("boundedCache (parsed documents)", () => {
+  it("keeps entries up to a total key length, dropping the least recently used first", () => {
+    const cache = boundedCache<number>(10);
+    cache.set("aaaa", 1);
+    cache.set("bbbb", 2);
+    expect(cache.get("aaaa")).toBe(1); // now the most recently used
+    cache.set("cccc", 3); // 12 characters: "bbbb" goes
+    expect(cache.get("bbbb")).toBeUndefined();
+    expect(cache.get("aaaa")).toBe(1);
+    expect(cache.get("cccc")).toBe(3);
+  });
+
+  it("does not keep an entry larger than the whole budget, and counts a replaced entry once", () => {
+    const cache = boundedCache<number>(10);
+    cache.set("x".repeat(11), 1);
+    expect(cache.get("x".repeat(11))).toBeUndefined();
+    cache.set("aaaaa", 1);
+    cache.set("aaaaa", 2);
+    cache.set("bbbbb", 3);
+    expect(cache.get("aaaaa")).toBe(2);
+    expect(cache.get("bbbbb")).toBe(3);
   });
 });
