@@ -100,18 +100,23 @@ export class FragmentCycleError extends Error {
   override name = "FragmentCycleError";
 }
 
-/** Measures the operation that will execute, with this request's variables. */
+/**
+ * Measures the operation that will execute, with this request's variables. With `"least"` instead
+ * of variables, every page size given by a variable counts as 0: the least any request with this
+ * document can measure, which lets a document too large for any variables be refused before it is
+ * even validated.
+ */
 export function measureOperation(
   schema: GraphQLSchema,
   operation: OperationDefinitionNode,
   fragments: ReadonlyMap<string, FragmentDefinitionNode>,
-  variables: Record<string, unknown> | null | undefined,
+  variables: Record<string, unknown> | null | undefined | "least",
   introspection: IntrospectionSizes,
 ): Measure {
   const values: Record<string, unknown> = {};
   for (const definition of operation.variableDefinitions ?? []) {
     const name = definition.variable.name.value;
-    const given = variables?.[name];
+    const given = variables === "least" ? 0 : variables?.[name];
     values[name] =
       given !== undefined ? given : definition.defaultValue ? valueFromASTUntyped(definition.defaultValue) : undefined;
   }

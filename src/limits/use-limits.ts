@@ -10,8 +10,10 @@ import {
   type ExecutionArgs,
   type FragmentDefinitionNode,
   GraphQLError,
+  type GraphQLSchema,
   getOperationAST,
   Kind,
+  type OperationDefinitionNode,
   type ParseOptions,
   parse,
   type Source,
@@ -19,7 +21,13 @@ import {
 import type { Plugin } from "graphql-yoga";
 import { QueryTooLargeError } from "../errors.ts";
 import { LIMITS, type LimitName, type Limits } from "./limits.ts";
-import { FragmentCycleError, introspectionSizes, measureOperation } from "./measure.ts";
+import {
+  FragmentCycleError,
+  type IntrospectionSizes,
+  introspectionSizes,
+  type Measure,
+  measureOperation,
+} from "./measure.ts";
 import { documentNesting, jsonShape } from "./size.ts";
 
 const refuse = (message: string, limit: LimitName, status = 400) => new QueryTooLargeError(message, limit, status);
@@ -46,6 +54,12 @@ function capped(request: Request, max: number): Request {
     // Required by the fetch API for a streamed request body.
     duplex: "half",
   } as RequestInit);
+}
+
+function fragmentsOf(document: DocumentNode): Map<string, FragmentDefinitionNode> {
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
+  return fragments;
 }
 
 /** graphql-js's parser with a token cap, then the checks that need the parsed document but no schema. */
@@ -141,7 +155,57 @@ export interface LimitsHooks {
 export function useLimits(options: Partial<Limits> = {}, hooks: LimitsHooks = {}): Plugin {
   const limits: Limits = { ...LIMITS, ...options };
   // One per schema, computed on first use.
-  const sizes = new WeakMap<object, ReturnType<typeof introspectionSizes>>();
+  const sizes = new WeakMap<GraphQLSchema, IntrospectionSizes>();
+  const sizesOf = (schema: GraphQLSchema) => {
+    let known = sizes.get(schema);
+    if (!known) {
+      known = introspectionSizes(schema);
+      sizes.set(schema, known);
+    }
+    return known;
+  };
+
+  /** The first limit the operation breaks, measured with these variables (or "least": the least any can). */
+  function judge(
+    schema: GraphQLSchema,
+    operation: OperationDefinitionNode,
+    fragments: ReadonlyMap<string, FragmentDefinitionNode>,
+    variables: Record<string, unknown> | null | undefined | "least",
+    granted: boolean,
+  ): QueryTooLargeError | undefined {
+    let m: Measure;
+    try {
+      m = measureOperation(schema, operation, fragments, variables, sizesOf(schema));
+    } catch (error) {
+      // Before validation, a cycle is validation's to report (with its standard message).
+      if (error instanceof FragmentCycleError)
+        return variables === "least" ? undefined : refuse(error.message, "maxDepth");
+      throw error;
+    }
+    if (m.depth > limits.maxDepth)
+      return refuse(`The query is nested ${m.depth} levels deep; the limit is ${limits.maxDepth}.`, "maxDepth");
+    if (m.aliases > limits.maxAliases)
+      return refuse(`The query uses ${m.aliases} aliases; the limit is ${limits.maxAliases}.`, "maxAliases");
+    if (m.rows > limits.maxRows)
+      return refuse(
+        `The query could return up to ${m.rows} rows; the limit is ${limits.maxRows}. Ask for smaller pages.`,
+        "maxRows",
+      );
+    const factor = granted ? 1 : limits.deniedCostFactor;
+    // The shield wraps the document's own fields, not introspection.
+    const cost = Math.ceil((m.cost - m.introspection) * factor + m.introspection);
+    if (cost > limits.maxCost)
+      return refuse(
+        `The query could cost up to ${cost}; the limit is ${limits.maxCost}. Ask for smaller pages or fewer fields.` +
+          (factor > 1 ? ` It names fields your role may not read, which count ${factor} times each.` : ""),
+        "maxCost",
+      );
+    return undefined;
+  }
+
+  // Documents too large for any variables, refused before validation (whose cost grows faster than
+  // the document). The verdict is the same for every request, so it may be cached with the document.
+  const tooLargeForAny = new WeakMap<DocumentNode, QueryTooLargeError | null>();
 
   return {
     onRequestParse({ request, requestParser, setRequestParser }) {
@@ -187,44 +251,28 @@ export function useLimits(options: Partial<Limits> = {}, hooks: LimitsHooks = {}
       setParseFn(parseWithin(limits));
     },
 
+    onValidate({ params, setResult }) {
+      const document: DocumentNode = params.documentAST;
+      const schema: GraphQLSchema = params.schema;
+      let verdict = tooLargeForAny.get(document);
+      if (verdict === undefined) {
+        const fragments = fragmentsOf(document);
+        const operations = document.definitions.filter(
+          (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
+        );
+        // Only when every operation is too large: which one runs is the request's choice.
+        const refusals = operations.map((o) => judge(schema, o, fragments, "least", true));
+        verdict = refusals.every((r) => r !== undefined) ? (refusals[0] ?? null) : null;
+        tooLargeForAny.set(document, verdict);
+      }
+      if (verdict) setResult([verdict]);
+    },
+
     onExecute({ args, executeFn, setExecuteFn, setResultAndStopExecution }) {
       const operation = getOperationAST(args.document, args.operationName);
       if (!operation) return; // the executor reports the missing operation
-      const fragments = new Map<string, FragmentDefinitionNode>();
-      for (const d of args.document.definitions)
-        if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
-      let introspection = sizes.get(args.schema);
-      if (!introspection) {
-        introspection = introspectionSizes(args.schema);
-        sizes.set(args.schema, introspection);
-      }
-      let refusal: QueryTooLargeError | undefined;
-      try {
-        const m = measureOperation(args.schema, operation, fragments, args.variableValues, introspection);
-        if (m.depth > limits.maxDepth)
-          refusal = refuse(`The query is nested ${m.depth} levels deep; the limit is ${limits.maxDepth}.`, "maxDepth");
-        else if (m.aliases > limits.maxAliases)
-          refusal = refuse(`The query uses ${m.aliases} aliases; the limit is ${limits.maxAliases}.`, "maxAliases");
-        else if (m.rows > limits.maxRows)
-          refusal = refuse(
-            `The query could return up to ${m.rows} rows; the limit is ${limits.maxRows}. Ask for smaller pages.`,
-            "maxRows",
-          );
-        else {
-          const factor = hooks.fullyGranted && !hooks.fullyGranted(args) ? limits.deniedCostFactor : 1;
-          // The shield wraps the document's own fields, not introspection.
-          const cost = Math.ceil((m.cost - m.introspection) * factor + m.introspection);
-          if (cost > limits.maxCost)
-            refusal = refuse(
-              `The query could cost up to ${cost}; the limit is ${limits.maxCost}. Ask for smaller pages or fewer fields.` +
-                (factor > 1 ? ` It names fields your role may not read, which count ${factor} times each.` : ""),
-              "maxCost",
-            );
-        }
-      } catch (error) {
-        if (!(error instanceof FragmentCycleError)) throw error;
-        refusal = refuse(error.message, "maxDepth");
-      }
+      const granted = hooks.fullyGranted?.(args) ?? true;
+      const refusal = judge(args.schema, operation, fragmentsOf(args.document), args.variableValues, granted);
       if (refusal) {
         setResultAndStopExecution({ errors: [refusal] });
         return;

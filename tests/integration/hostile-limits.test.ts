@@ -188,6 +188,22 @@ describe("hostile callers against the HTTP server: limits", () => {
       }
     });
 
+    it("in a document of two operations, refusing the large one does not refuse the small one", async () => {
+      const doc = `query Big { citizens(first: 500) { edges { node { id taxRecords(first: 500) { edges { node { id } } } } } } }
+        query Small { regions(first: 2) { edges { node { code } } } }`;
+      const big = await http.raw({
+        body: JSON.stringify({ query: doc, operationName: "Big" }),
+        headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+      });
+      expectRefused(big, ["maxRows", "maxCost"], 400);
+      const small = await http.raw({
+        body: JSON.stringify({ query: doc, operationName: "Small" }),
+        headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+      });
+      expect(small.status).toBe(200);
+      expect(small.json?.errors).toBeUndefined();
+    });
+
     it("variable defaults count: ($n: Int = 500) is a page of 500", async () => {
       const res = await http.query(
         `query Defaults($n: Int = 500, $m: Int = 500) { citizens(first: $n) { edges { node { id taxRecords(first: $m) { edges { node { id } } } } } } }`,

@@ -46,6 +46,17 @@ describe("measureOperation", () => {
     expect(measure('{ citizenAccessHistory(citizenId: "x") { what } }').cost).toBe(1 + 100);
   });
 
+  it('"least" counts every page size given by a variable as 0: the least any request can measure', () => {
+    const document = parse(
+      "query($n: Int = 300) { citizens(first: $n) { edges { node { id } } } regions(first: 2) { totalCount } }",
+    );
+    const operation = getOperationAST(document);
+    if (!operation) throw new Error("no operation");
+    const least = measureOperation(schema, operation, new Map(), "least", sizes);
+    expect(least.rows).toBe(2);
+    expect(least.cost).toBe(1 + 1 + 2);
+  });
+
   it("counts a fragment at every place it is spread, scaled by the pages above that place", () => {
     const viaFragment =
       measure(`{ a: citizens(first: 20) { edges { node { ...T } } } b: citizens(first: 3) { edges { node { ...T } } } }
