@@ -77,6 +77,18 @@ export function withInputPath(error: GraphQLError): GraphQLError {
   });
 }
 
+/**
+ * The request is larger or costlier than a limit allows (src/limits/limits.ts); `limit` names the
+ * limit broken. Refused before parsing or execution, except `executionTimeoutMs` and
+ * `maxResponseBytes`, which stop an execution that already ran (a mutation's transaction decides
+ * alone whether its change stands).
+ */
+export class QueryTooLargeError extends GraphQLError {
+  constructor(message: string, limit: string, status = 400) {
+    super(message, options("QUERY_TOO_LARGE", status, { limit }));
+  }
+}
+
 /** What Prisma and the driver adapters put on a database error (the fields we read, all optional). */
 interface DatabaseErrorShape {
   name?: string;
@@ -128,6 +140,13 @@ export function fromDatabaseError(error: unknown): GraphQLError | undefined {
   if (sqlState === "40001" || sqlState === "40P01")
     return new ConflictError(
       "Another change to the same records ran at the same time; try again. Nothing was changed.",
+    );
+  if (sqlState === "57014")
+    // statement_timeout (set by `serve` to LIMITS.executionTimeoutMs) cancelled the statement.
+    return new QueryTooLargeError(
+      "The database stopped a statement that ran longer than allowed; nothing was changed.",
+      "executionTimeoutMs",
+      503,
     );
   if (cause?.kind === "DatabaseNotReachable" || e.code === "P1001" || e.name === "DatabaseUnavailableError")
     return new UnavailableError();

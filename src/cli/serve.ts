@@ -4,6 +4,7 @@ import { startSealer } from "../audit/seal.ts";
 import { loadConfig } from "../config.ts";
 import { type Database, openDatabase } from "../db/database.ts";
 import { applyMigrations, migrationStatus } from "../db/migrator.ts";
+import { LIMITS } from "../limits/limits.ts";
 import { createLogger } from "../log.ts";
 import { createGateway, GRAPHQL_ENDPOINT } from "../server/yoga.ts";
 import { type Command, parse } from "./args.ts";
@@ -59,7 +60,8 @@ itself: run \`gerbang migrate\` first.`,
     };
     process.on("SIGINT", () => onSignal("SIGINT"));
     process.on("SIGTERM", () => onSignal("SIGTERM"));
-    const db = await openDatabase(config.database);
+    // A statement may run as long as the request that sent it (LIMITS.executionTimeoutMs), no longer.
+    const db = await openDatabase(config.database, { statementTimeoutMs: LIMITS.executionTimeoutMs });
     try {
       await prepare(db, log);
     } catch (error) {

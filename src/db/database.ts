@@ -47,8 +47,18 @@ const LOCK_FILE = "gerbang.lock";
  */
 const PGLITE_START_PARAMS = [...PGlite.defaultStartParams, "-c", "shared_buffers=32MB"];
 
-export async function openDatabase(target: DatabaseTarget): Promise<Database> {
-  if (target.kind === "postgres") return openPostgres(target.url);
+export interface OpenOptions {
+  /**
+   * PostgreSQL's statement_timeout for every connection of the pool, in ms: the server cancels a
+   * statement that runs longer. `serve` sets it to the gateway's execution timeout, so a query the
+   * caller was already told had timed out does not keep running; tools leave it unset (no limit).
+   * PGlite runs in-process and has no way to cancel a statement.
+   */
+  statementTimeoutMs?: number;
+}
+
+export async function openDatabase(target: DatabaseTarget, options: OpenOptions = {}): Promise<Database> {
+  if (target.kind === "postgres") return openPostgres(target.url, 10, options);
   fs.mkdirSync(target.dataDir, { recursive: true });
   const release = takeDataDirLock(target.dataDir);
   try {
@@ -65,8 +75,13 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   }
 }
 
-export async function openPostgres(url: string, poolSize = 10): Promise<Database> {
-  const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 5000 });
+export async function openPostgres(url: string, poolSize = 10, options: OpenOptions = {}): Promise<Database> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: poolSize,
+    connectionTimeoutMillis: 5000,
+    ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
+  });
   // An idle client that loses its server must not crash the process; the next query reports it.
   pool.on("error", () => {});
   try {

@@ -4,7 +4,7 @@
 import type { InputObjectRef } from "@pothos/core";
 import type { Context } from "../context.ts";
 import { BadUserInputError, NotFoundError } from "../errors.ts";
-import { PAGE_SIZE } from "../limits/use-limits.ts";
+import { PAGE_SIZE } from "../limits/limits.ts";
 import { type ModelName, modelEntry, type RowOf, type WhereOf } from "../models.ts";
 import { rowScope, scoped } from "../policy/scope.ts";
 import { builder, type SchemaTypes } from "./builder.ts";

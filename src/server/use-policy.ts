@@ -52,26 +52,37 @@ export function shieldedSchema(schema: GraphQLSchema, policy: Policy): GraphQLSc
  * for a closed entry point, an audit entry for a refused mutation). Row scope is in every query's
  * `where` on both paths.
  */
-export function policyLayer(schema: GraphQLSchema, policy: Policy): { schema: GraphQLSchema; plugin: Plugin<Context> } {
+export function policyLayer(
+  schema: GraphQLSchema,
+  policy: Policy,
+): {
+  schema: GraphQLSchema;
+  plugin: Plugin<Context>;
+  /** Whether the document names only what the role may read (then it runs without the per-field shield). */
+  granted(document: DocumentNode, role: string): boolean;
+} {
   const shielded = shieldedSchema(schema, policy);
   const granted = applyMiddleware(schema, scopeMiddleware(schema), maskingMiddleware(policy, schema));
   // Yoga reuses the parsed document of a repeated query string, so the check runs once per (document, role).
   const decisions = new WeakMap<DocumentNode, Map<string, boolean>>();
+  const fullyGranted = (document: DocumentNode, role: string): boolean => {
+    let byRole = decisions.get(document);
+    if (!byRole) {
+      byRole = new Map();
+      decisions.set(document, byRole);
+    }
+    let ok = byRole.get(role);
+    if (ok === undefined) {
+      ok = documentFullyGranted(policy, shielded, document, role);
+      byRole.set(role, ok);
+    }
+    return ok;
+  };
   const plugin: Plugin<Context> = {
     onExecute({ args }) {
-      const role = args.contextValue.principal.role;
-      let byRole = decisions.get(args.document);
-      if (!byRole) {
-        byRole = new Map();
-        decisions.set(args.document, byRole);
-      }
-      let ok = byRole.get(role);
-      if (ok === undefined) {
-        ok = documentFullyGranted(policy, shielded, args.document, role);
-        byRole.set(role, ok);
-      }
+      const ok = fullyGranted(args.document, args.contextValue.principal.role);
       (args as { schema: GraphQLSchema }).schema = ok ? granted : shielded;
     },
   };
-  return { schema: shielded, plugin };
+  return { schema: shielded, plugin, granted: fullyGranted };
 }

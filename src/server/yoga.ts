@@ -7,6 +7,8 @@ import { createTokenVerifier } from "../auth/verify.ts";
 import type { Config } from "../config.ts";
 import type { Context } from "../context.ts";
 import type { Database } from "../db/database.ts";
+import { boundedCache } from "../limits/document-cache.ts";
+import { LIMITS, type Limits } from "../limits/limits.ts";
 import { useLimits } from "../limits/use-limits.ts";
 import { createLogger, type Logger } from "../log.ts";
 import { useAccessLog } from "../masking/use-access-log.ts";
@@ -29,6 +31,8 @@ export interface GatewayOptions {
    * stays). Only the benchmark uses it, to measure what the policy layer costs; never in serve.
    */
   enforce?: boolean;
+  /** Overrides of LIMITS (src/limits/limits.ts); false drops the limits plugin (the benchmark's baseline only). */
+  limits?: Partial<Limits> | false;
   log?: Logger;
 }
 
@@ -73,10 +77,12 @@ export function createGateway({
   db,
   policy = loadPolicy(config.policyDir, schema),
   enforce = true,
+  limits = {},
   log = createLogger(config.logLevel),
 }: GatewayOptions) {
   const graphiql = config.env !== "production";
   const layer = enforce ? policyLayer(schema, policy) : undefined;
+  const cacheChars = (limits === false ? undefined : limits.parseCacheChars) ?? LIMITS.parseCacheChars;
   return createYoga<Record<string, unknown>, Context>({
     schema: layer ? layer.schema : schema,
     graphqlEndpoint: GRAPHQL_ENDPOINT,
@@ -85,12 +91,29 @@ export function createGateway({
     graphiql: graphiql ? { title: "Gerbang", headers: GRAPHIQL_HEADERS } : false,
     renderGraphiQL: renderOfflineGraphiQL,
     maskedErrors: { maskError: createMaskError(log) },
+    // The limits plugin caps bodies itself (QUERY_TOO_LARGE, maxBodyBytes); Yoga's own cap stays as a fallback without it.
+    ...(limits === false ? {} : { maxRequestBodySize: false as const }),
+    // Parsed documents are kept by the size of their text, not by count (see limits/document-cache.ts).
+    parserAndValidationCache: {
+      documentCache: boundedCache(cacheChars),
+      errorCache: boundedCache(cacheChars),
+    },
     logging: false,
     plugins: [
       useRequestId(),
       useAuth({ verify: createTokenVerifier(config.auth), endpoint: GRAPHQL_ENDPOINT, graphiql }),
       useRefusedMutations(),
-      useLimits(),
+      // The policy layer tells the limits whether a document names fields the caller may not read.
+      ...(limits
+        ? [
+            useLimits(
+              limits,
+              layer
+                ? { fullyGranted: (a) => layer.granted(a.document, (a.contextValue as Context).principal.role) }
+                : {},
+            ),
+          ]
+        : []),
       ...(layer ? [layer.plugin] : []),
       useAccessLog(),
       // After the access log: it may replace the result, and the hint belongs on the final one.

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../../src/db/database.ts";
 import { seed } from "../../src/db/seed.ts";
-import { LIMITS } from "../../src/limits/use-limits.ts";
+import { LIMITS } from "../../src/limits/limits.ts";
 import { tokenFor } from "../fixtures/officers.ts";
 import { openTestDatabase } from "../support/db.ts";
 import { type TestGateway, testGateway } from "../support/gateway.ts";

@@ -3,7 +3,7 @@ import { issueDevToken } from "../../src/auth/dev-token.ts";
 import { type Config, loadConfig } from "../../src/config.ts";
 import type { Database } from "../../src/db/database.ts";
 import { createLogger } from "../../src/log.ts";
-import { createGateway, type Gateway } from "../../src/server/yoga.ts";
+import { createGateway, type Gateway, type GatewayOptions } from "../../src/server/yoga.ts";
 
 export const testConfig: Config = loadConfig({ NODE_ENV: "test", LOG_LEVEL: "silent" });
 
@@ -31,8 +31,12 @@ export interface TestGateway {
   ): Promise<GraphQLResponse<T>>;
 }
 
-export function testGateway(db: Database, config: Config = testConfig): TestGateway {
-  const gateway = createGateway({ config, db, log: createLogger("silent") });
+export function testGateway(
+  db: Database,
+  config: Config = testConfig,
+  options: Pick<GatewayOptions, "limits"> = {},
+): TestGateway {
+  const gateway = createGateway({ config, db, log: createLogger("silent"), ...options });
   return {
     gateway,
     db,

@@ -98,7 +98,11 @@ export function policyAttackFixture(kind: DatabaseKind) {
   beforeAll(async () => {
     db = await openTestDatabase(kind);
     await seed(db.prisma, { citizens: CITIZENS });
-    gw = testGateway(db, testConfig);
+    // The leak scan's probes are broad on purpose (every relation down to the citizen, pages of 100
+    // under pages of 100): larger than the default limits allow. This suite is about what leaks from
+    // what is answered, so it raises the size limits; tests/integration/hostile-limits.test.ts holds
+    // the limits themselves.
+    gw = testGateway(db, testConfig, { limits: { maxRows: 100_000, maxCost: 10_000_000 } });
 
     // A Semarang resident taxed by Bogor's revenue agency (say, for land they own in Bogor): the tax
     // officer sees the record, but the taxpayer lives outside the officer's region.
