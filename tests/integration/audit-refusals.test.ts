@@ -54,7 +54,18 @@ describe.each(databaseKinds())("mutations refused before execution on %s", (kind
   beforeAll(async () => {
     db = await openTestDatabase(kind);
     await seed(db.prisma, { citizens: 30 });
-    gw = testGateway(db);
+    // The size limits (src/limits) refuse oversized names and values before parsing; this file tests
+    // the audit layer's own bounds behind them (defence in depth), so it lifts the size limits.
+    // tests/integration/hostile-limits.test.ts holds the limits themselves.
+    gw = testGateway(db, undefined, {
+      limits: {
+        maxBodyBytes: 32 * 1024 * 1024,
+        maxDocumentBytes: 16 * 1024 * 1024,
+        maxVariablesBytes: 16 * 1024 * 1024,
+        maxOperationNameLength: 16 * 1024 * 1024,
+        parseCacheChars: 64 * 1024 * 1024,
+      },
+    });
     for (const name of Object.keys(OFFICERS) as OfficerName[]) tokens[name] = await tokenFor(gw, name);
     const [row] = await db.query<{ id: string }>(
       `SELECT "id" FROM "Citizen" WHERE "domicileCode" LIKE '32.01.%' AND "status" = 'ALIVE' ORDER BY "id" LIMIT 1`,
