@@ -105,6 +105,7 @@ async function writeEntry(
     caseRef: ctx.caseRef ?? null,
     requestId: ctx.requestId,
     clientIp: ctx.clientIp ?? null,
+    clientRequestId: ctx.clientRequestId ?? null,
   };
   // One plain INSERT: it runs in every mutation's transaction, and Prisma's create cost ~0.5 ms of
   // CPU more per entry (bench/mutations.ts). The hash covers exactly these values.
@@ -112,11 +113,12 @@ async function writeEntry(
   const c = content;
   await db.$executeRaw`
     insert into "AuditEntry" (at, actor, role, "agencyCode", "clientId", operation, mutation, event, "entityType",
-      "entityId", "citizenId", outcome, changes, purpose, "caseRef", "requestId", "clientIp", hash)
+      "entityId", "citizenId", outcome, changes, purpose, "caseRef", "requestId", "clientIp",
+      "clientRequestId", hash)
     values (${c.at}, ${c.actor}, ${c.role}, ${c.agencyCode}, ${c.clientId}, ${c.operation}, ${c.mutation}, ${c.event},
       ${c.entityType}, ${c.entityId}, ${c.citizenId}, ${c.outcome}::"AuditOutcome",
       ${c.changes === null ? null : JSON.stringify(c.changes)}::jsonb, ${c.purpose}, ${c.caseRef}, ${c.requestId},
-      ${c.clientIp}, ${hash})`;
+      ${c.clientIp}, ${c.clientRequestId}, ${hash})`;
 }
 
 /** Our own errors pass as they are; database refusals become the errors validation gives. */
