@@ -195,6 +195,15 @@ describe.each(databaseKinds())("client address and request id on %s", (kind) => 
     expect(ours).toMatch(/^[0-9a-f-]{36}$/);
     expect(entry?.requestId).toBe(ours);
     expect(entry?.clientRequestId).toBe("caller-request-0001");
+    // Auditors see both.
+    const server = servers[servers.length - 1] as RealServer;
+    const auditor = await issueDevToken(config(), { role: "auditor" });
+    const read = await server.graphql("{ auditEntries(first: 1) { edges { node { requestId clientRequestId } } } }", {
+      token: auditor,
+    });
+    expect(read.json?.data).toEqual({
+      auditEntries: { edges: [{ node: { requestId: ours, clientRequestId: "caller-request-0001" } }] },
+    });
     const odd = await audited({}, { "x-request-id": `bad id\twith ${"x".repeat(200)}` });
     expect(odd.entry?.requestId).toBe(odd.res.headers["x-request-id"]);
     expect(odd.entry?.clientRequestId).toBeNull();
