@@ -209,6 +209,7 @@ function makeEntry(i: number, r: () => number, start: number, stepMs: number): E
     caseRef: null,
     requestId: uuidLike(r),
     clientIp: r() < 0.5 ? `10.20.${Math.floor(r() * 256)}.${Math.floor(r() * 256)}` : null,
+    clientRequestId: null,
   };
 }
 

@@ -287,7 +287,7 @@ async function checkTrail(db: Database, key: string) {
   const rows = await db.query<Record<string, unknown> & { s: string; hash: string; sealId: number | null }>(
     `SELECT seq::text AS s, at, actor, role, "agencyCode", "clientId", operation, mutation, event, "entityType",
             "entityId", "citizenId", outcome::text AS outcome, changes, purpose, "caseRef", "requestId", "clientIp",
-            hash, "sealId"
+            "clientRequestId", hash, "sealId"
        FROM "AuditEntry" ORDER BY "AuditEntry".seq`,
   );
   const digests = new Map(seals.map((s) => [s.id, { d: sealDigest(key), n: 0 }]));
@@ -467,11 +467,13 @@ async function verifyVariants(
   { db }: Prepared,
   { config, headers, urls, bodies }: Variants,
 ): Promise<Record<VariantId, Record<string, unknown>>> {
+  // Found by the caller's x-request-id, which the gateway keeps beside its own request id.
   const auditRow = async (table: string, requestId: string) => {
     const rows = await db.query<Record<string, unknown>>(
       `SELECT at, actor, role, "agencyCode", "clientId", operation, mutation, event, "entityType", "entityId",
-              "citizenId", outcome::text AS outcome, changes, purpose, "caseRef", "requestId", "clientIp", hash, "sealId"
-         FROM "${table}" WHERE "requestId" = $1`,
+              "citizenId", outcome::text AS outcome, changes, purpose, "caseRef", "requestId", "clientIp",
+              "clientRequestId", hash, "sealId"
+         FROM "${table}" WHERE "clientRequestId" = $1`,
       [requestId],
     );
     return rows;

@@ -72,15 +72,13 @@ function gatewayWith(executable: GraphQLSchema, config: Config, db: Database, po
     graphiql: false,
     maskedErrors: { maskError: createMaskError(log) },
     logging: false,
-    plugins: [
-      useAuth({ verify: createTokenVerifier(config.auth), endpoint: "/graphql", graphiql: false }),
-      useAccessLog(),
-    ],
+    plugins: [useAuth({ verify: createTokenVerifier(config.auth), publicPaths: [] }), useAccessLog()],
     context: ({ request }) => ({
       principal: principalOf(request),
       policy,
       db: db.prisma,
       requestId: randomUUID(),
+      clientRequestId: undefined,
       purpose: undefined,
       caseRef: undefined,
       clientIp: undefined,

@@ -1,5 +1,6 @@
 // The only module that reads process.env. Everything is parsed and checked once, and every problem
 // is reported together so an operator fixes the environment in one go.
+import net from "node:net";
 import path from "node:path";
 import { z } from "zod";
 
@@ -8,7 +9,8 @@ const DEV_JWT_SECRET = "gerbang-development-key-not-for-production-use-0000";
 const Env = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
-  HOST: z.string().min(1).default("0.0.0.0"),
+  /** Loopback by default: listening publicly (HOST=0.0.0.0) is a choice, normally behind a reverse proxy. */
+  HOST: z.string().min(1).default("127.0.0.1"),
   /** PostgreSQL URL; absent means the embedded PGlite database in DATA_DIR. */
   DATABASE_URL: z
     .string()
@@ -32,7 +34,71 @@ const Env = z.object({
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
   /** Directory of the policy files. */
   POLICY_DIR: z.string().min(1).default("./policies"),
+
+  // --- The edge: what a caller on the network can reach (README "Production checklist") ---
+  /** Longest token lifetime (exp − iat) accepted: `12h`, `30m`, `3600` (seconds). */
+  JWT_MAX_LIFETIME: duration("12h"),
+  /** How far a token's iat/nbf may lie in the future, and exp in the past (clocks differ). */
+  JWT_CLOCK_SKEW: duration("60s"),
+  /** Browser origins allowed to call cross-origin, comma-separated; `*` (any) outside production only. */
+  CORS_ORIGINS: list(
+    (o) => o === "*" || isOrigin(o),
+    "must be origins such as https://app.example.go.id (scheme, host and port only), comma-separated",
+  ),
+  /** Roles that may introspect and get "Did you mean" suggestions; `*` = every role. */
+  INTROSPECTION_ROLES: list((role) => /^[\w*-]+$/.test(role), "must be role names, comma-separated"),
+  /** Proxies whose x-forwarded-for is believed: addresses or CIDR ranges, comma-separated. */
+  TRUSTED_PROXIES: list(
+    isAddressOrCidr,
+    "must be IP addresses or CIDR ranges such as 127.0.0.1, 10.0.0.0/8, fd00::/8, comma-separated",
+  ),
 });
+
+const DURATION = /^(\d+)([smhd]?)$/;
+const SECONDS = { "": 1, s: 1, m: 60, h: 3600, d: 86400 } as const;
+
+/** `30m`, `12h`, `1d` or plain seconds → seconds. */
+function duration(fallback: string) {
+  return z
+    .string()
+    .default(fallback)
+    .refine((v) => DURATION.test(v.trim()), { message: "must be a duration such as 60s, 30m, 12h or 1d" })
+    .transform((v) => {
+      const [, n, unit] = DURATION.exec(v.trim()) as RegExpExecArray;
+      return Number(n) * SECONDS[unit as keyof typeof SECONDS];
+    });
+}
+
+/** A comma-separated list of valid items; undefined when the variable is not set (each mode picks its default). */
+function list(valid: (item: string) => boolean, message: string) {
+  const items = (v: string) =>
+    v
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean);
+  return z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || items(v).every(valid), { message })
+    .transform((v) => (v === undefined ? undefined : items(v)));
+}
+
+function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === "https:" || url.protocol === "http:") && url.origin === value;
+  } catch {
+    return false;
+  }
+}
+
+function isAddressOrCidr(value: string): boolean {
+  const [address = "", prefix, ...rest] = value.split("/");
+  const family = net.isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
 
 function isPostgresUrl(value: string): boolean {
   try {
@@ -59,6 +125,19 @@ export interface Config {
     jwksUrl: string | undefined;
     /** True when `secret` is the built-in development key: `gerbang token` may sign with it. */
     isDevelopmentKey: boolean;
+    /** Longest accepted lifetime (exp − iat), in seconds. */
+    maxLifetimeSeconds: number;
+    /** Tolerated clock difference for iat, nbf and exp, in seconds. */
+    clockSkewSeconds: number;
+  };
+  /** What callers on the network can reach. */
+  edge: {
+    /** Origins allowed cross-origin (never with credentials); "*" = any (outside production only). */
+    corsOrigins: string[] | "*";
+    /** Roles that may introspect the schema and get field suggestions; "*" = every role. */
+    introspectionRoles: string[] | "*";
+    /** Addresses and CIDR ranges whose x-forwarded-for is believed. */
+    trustedProxies: string[];
   };
   auditKey: string;
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
@@ -83,6 +162,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     problems.push("one of JWT_SECRET, JWT_PUBLIC_KEY or JWT_JWKS_URL is required in production");
   }
   if (production && !e.AUDIT_HMAC_KEY) problems.push("AUDIT_HMAC_KEY is required in production");
+  if (production && e.CORS_ORIGINS?.includes("*")) {
+    problems.push("CORS_ORIGINS: * (any origin) is not allowed in production; list the origins");
+  }
   if (problems.length > 0) throw new ConfigError(`Invalid environment: ${problems.join("; ")}`);
 
   const useDevKey = !production && !e.JWT_SECRET && !e.JWT_PUBLIC_KEY && !e.JWT_JWKS_URL;
@@ -100,12 +182,22 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       publicKeyPem: e.JWT_PUBLIC_KEY,
       jwksUrl: e.JWT_JWKS_URL,
       isDevelopmentKey: useDevKey,
+      maxLifetimeSeconds: e.JWT_MAX_LIFETIME,
+      clockSkewSeconds: e.JWT_CLOCK_SKEW,
+    },
+    // Production exposes nothing by default; development keeps GraphiQL and local frontends working.
+    edge: {
+      corsOrigins: starOr(e.CORS_ORIGINS ?? (production ? [] : ["*"])),
+      introspectionRoles: starOr(e.INTROSPECTION_ROLES ?? (production ? ["admin"] : ["*"])),
+      trustedProxies: e.TRUSTED_PROXIES ?? [],
     },
     auditKey: e.AUDIT_HMAC_KEY ?? "gerbang-development-audit-key-not-for-production",
     logLevel: e.LOG_LEVEL,
     policyDir: path.resolve(e.POLICY_DIR),
   };
 }
+
+const starOr = (values: string[]): string[] | "*" => (values.includes("*") ? "*" : values);
 
 /** The test database URL, when the PostgreSQL variant of the database tests should run. */
 export function testDatabaseUrl(source: NodeJS.ProcessEnv = process.env): string | undefined {

@@ -9,11 +9,15 @@ export interface Context {
   principal: Principal;
   policy: Policy;
   db: Db;
+  /** Our id of this request (returned in x-request-id); the audit's and the logs' request id. */
   requestId: string;
+  /** The caller's own x-request-id, when well-formed: kept beside ours, never instead of it. */
+  clientRequestId: string | undefined;
   /** `x-purpose` header: why the caller needs clear values (policies/ decide which unlock what). */
   purpose: string | undefined;
   /** `x-case-ref` header: the case file the purpose refers to; required for any clear reveal. */
   caseRef: string | undefined;
+  /** The socket's peer, or the client behind TRUSTED_PROXIES (server/client-ip.ts); undefined when unknown. */
   clientIp: string | undefined;
   /** Clear values shown in this request; written as access entries before the response leaves. */
   reveals: Reveal[];

@@ -22,3 +22,10 @@ export function createLogger(
   };
   return { debug: log("debug"), info: log("info"), warn: log("warn"), error: log("error") };
 }
+
+/** A logger that adds `fields` to every line (a request's ids, for instance). */
+export function withFields(log: Logger, fields: Record<string, unknown>): Logger {
+  const bound = (write: Logger["info"]) => (msg: string, more?: Record<string, unknown>) =>
+    write(msg, { ...fields, ...more });
+  return { debug: bound(log.debug), info: bound(log.info), warn: bound(log.warn), error: bound(log.error) };
+}

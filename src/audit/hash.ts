@@ -85,6 +85,8 @@ export interface EntryContent {
   caseRef: string | null;
   requestId: string;
   clientIp: string | null;
+  /** The caller's own x-request-id; hashed only when present (see OPTIONAL_TAIL_FIELDS). */
+  clientRequestId: string | null;
 }
 
 /**
@@ -110,8 +112,14 @@ export const TAIL_FIELDS = ["purpose", "caseRef", "requestId", "clientIp"] as co
   keyof EntryContent
 >;
 
+/**
+ * Hashed after TAIL_FIELDS, and only when not null: entries written before these columns existed
+ * keep their hash, and a null is never confused with a value (the array is one element shorter).
+ */
+export const OPTIONAL_TAIL_FIELDS = ["clientRequestId"] as const satisfies ReadonlyArray<keyof EntryContent>;
+
 /** Every hashed field, in hash order: the columns an entry is written with, but for its hash. */
-export const ENTRY_FIELDS = [...HEAD_FIELDS, "changes", ...TAIL_FIELDS] as const;
+export const ENTRY_FIELDS = [...HEAD_FIELDS, "changes", ...TAIL_FIELDS, ...OPTIONAL_TAIL_FIELDS] as const;
 
 /** HMAC over the canonical JSON array of the content. */
 export function entryHash(key: string, e: EntryContent): string {
@@ -120,12 +128,13 @@ export function entryHash(key: string, e: EntryContent): string {
     key,
     JSON.stringify(HEAD_FIELDS.map((f) => (f === "at" ? at : e[f]))),
     e.changes,
-    JSON.stringify(TAIL_FIELDS.map((f) => e[f])),
+    JSON.stringify([...TAIL_FIELDS.map((f) => e[f]), ...OPTIONAL_TAIL_FIELDS.flatMap((f) => e[f] ?? [])]),
   );
 }
 
 /**
- * The same hash from the JSON arrays of the HEAD and TAIL values (`at` as ISO text), as verify
+ * The same hash from the JSON arrays of the HEAD and TAIL values (`at` as ISO text; TAIL followed by
+ * the OPTIONAL_TAIL values that are not null), as verify
  * reads them from PostgreSQL's array_to_json: its text for strings and null is JSON.stringify's
  * (tests/integration/audit-verify.test.ts pins that, character by character).
  */

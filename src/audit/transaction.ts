@@ -143,6 +143,7 @@ async function writeEntry(
     caseRef: column(ctx.caseRef),
     requestId: storable(ctx.requestId, AUDIT_TEXT_MAX.column),
     clientIp: column(ctx.clientIp),
+    clientRequestId: column(ctx.clientRequestId),
   };
   // One plain INSERT: it runs in every mutation's transaction, and Prisma's create cost ~0.5 ms of
   // CPU more per entry (bench/mutations.ts). The hash covers exactly these values.
@@ -150,11 +151,12 @@ async function writeEntry(
   const c = content;
   await db.$executeRaw`
     insert into "AuditEntry" (at, actor, role, "agencyCode", "clientId", operation, mutation, event, "entityType",
-      "entityId", "citizenId", outcome, changes, purpose, "caseRef", "requestId", "clientIp", hash)
+      "entityId", "citizenId", outcome, changes, purpose, "caseRef", "requestId", "clientIp",
+      "clientRequestId", hash)
     values (${c.at}, ${c.actor}, ${c.role}, ${c.agencyCode}, ${c.clientId}, ${c.operation}, ${c.mutation}, ${c.event},
       ${c.entityType}, ${c.entityId}, ${c.citizenId}, ${c.outcome}::"AuditOutcome",
       ${c.changes === null ? null : JSON.stringify(c.changes)}::jsonb, ${c.purpose}, ${c.caseRef}, ${c.requestId},
-      ${c.clientIp}, ${hash})`;
+      ${c.clientIp}, ${c.clientRequestId}, ${hash})`;
 }
 
 /** Our own errors pass as they are; database refusals become the errors validation gives. */

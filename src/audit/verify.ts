@@ -16,6 +16,7 @@ import {
   entryHashOfJson,
   HEAD_FIELDS,
   headMac,
+  OPTIONAL_TAIL_FIELDS,
   sealDigest,
   sealDigestLine,
   sealHash,
@@ -71,9 +72,11 @@ export interface SealView {
 /** A timestamptz column as the ISO 8601 text (UTC, milliseconds) that toISOString gives. */
 const isoText = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 const COLUMN: Record<string, string> = { at: isoText("at") };
-const jsonArray = (fields: readonly string[]) =>
-  `array_to_json(array[${fields.map((f) => COLUMN[f] ?? `"${f}"::text`).join(", ")}])::text`;
-const ENTRY_COLUMNS = `seq::text, ${jsonArray(HEAD_FIELDS)}, changes, ${jsonArray(TAIL_FIELDS)}, hash, "sealId"`;
+const textArray = (fields: readonly string[]) => `array[${fields.map((f) => COLUMN[f] ?? `"${f}"::text`).join(", ")}]`;
+const jsonArray = (fields: readonly string[]) => `array_to_json(${textArray(fields)})::text`;
+/** TAIL, then the OPTIONAL_TAIL values that are not null (array_remove drops NULLs). */
+const tailArray = `array_to_json(${textArray(TAIL_FIELDS)} || array_remove(${textArray(OPTIONAL_TAIL_FIELDS)}, null))::text`;
+const ENTRY_COLUMNS = `seq::text, ${jsonArray(HEAD_FIELDS)}, changes, ${tailArray}, hash, "sealId"`;
 
 /** Takes a run of one seal's members, as joined "seq:hash" lines, in seq order. */
 type Members = (sealId: number, lines: string, count: number) => void;

@@ -15,6 +15,16 @@ export interface DevTokenRequest {
   ttl?: string | undefined;
 }
 
+const DEFAULT_TTL_SECONDS = 8 * 3600;
+const UNIT_SECONDS = { s: 1, m: 60, h: 3600, d: 86400 } as const;
+
+/** `30m`, `8h`, `1d` → seconds. */
+function ttlSeconds(ttl: string): number {
+  const match = /^(\d+)([smhd])$/.exec(ttl);
+  if (!match) throw new Error(`--ttl must look like 30m, 8h or 1d (got "${ttl}").`);
+  return Number(match[1]) * UNIT_SECONDS[match[2] as keyof typeof UNIT_SECONDS];
+}
+
 /** The key development tokens are signed with; throws when this configuration may not sign them (production). */
 export function devTokenSecret(config: Config): string {
   if (config.env === "production") {
@@ -32,8 +42,14 @@ export async function issueDevToken(config: Config, request: DevTokenRequest): P
   if (request.region !== undefined && !isRegionPrefix(request.region)) {
     throw new Error(`--region must be a region code such as 32, 32.01 or 32.01.01 (got "${request.region}").`);
   }
-  const ttl = request.ttl ?? "8h";
-  if (!/^\d+[smhd]$/.test(ttl)) throw new Error(`--ttl must look like 30m, 8h or 1d (got "${ttl}").`);
+  const max = config.auth.maxLifetimeSeconds;
+  const ttl = request.ttl === undefined ? Math.min(DEFAULT_TTL_SECONDS, max) : ttlSeconds(request.ttl);
+  if (ttl > max) {
+    throw new Error(
+      `--ttl ${request.ttl} is longer than the ${max} seconds the gateway accepts (JWT_MAX_LIFETIME): it would refuse the token.`,
+    );
+  }
+  const now = Math.floor(Date.now() / 1000);
   const claims: Record<string, unknown> = { role: request.role, kind: "user" };
   if (request.agency) claims.agency = request.agency;
   if (request.region) claims.region = request.region;
@@ -43,9 +59,9 @@ export async function issueDevToken(config: Config, request: DevTokenRequest): P
     .setSubject(request.subject ?? `dev-${request.role}`)
     .setIssuer(config.auth.issuer)
     .setAudience(config.auth.audience)
-    .setIssuedAt()
+    .setIssuedAt(now)
     .setJti(randomUUID())
-    .setExpirationTime(ttl)
+    .setExpirationTime(now + ttl)
     .sign(createSecretKey(Buffer.from(secret)));
 }
 

@@ -7,9 +7,11 @@ import { bearerToken, type TokenVerifier } from "./verify.ts";
 
 export interface AuthOptions {
   verify: TokenVerifier;
-  endpoint: string;
-  /** When GraphiQL is on, its HTML page itself may load without a token (its queries still need one). */
-  graphiql: boolean;
+  /**
+   * Exact paths that need no token (readiness). Every other request needs one: deny by default.
+   * (GraphiQL's page, outside production, is answered by Yoga before this step; its queries need a token.)
+   */
+  publicPaths: readonly string[];
 }
 
 const principals = new WeakMap<Request, Principal>();
@@ -21,11 +23,12 @@ export function principalOf(request: Request): Principal {
   return principal;
 }
 
+/** Runs in onRequest, before Yoga picks a parser: nothing about the body is read without a valid token. */
 export function useAuth(options: AuthOptions): Plugin {
   return {
     async onRequest({ request, url, endResponse }) {
-      if (url.pathname !== options.endpoint) return;
-      if (options.graphiql && request.method === "GET" && request.headers.get("accept")?.includes("text/html")) return;
+      // Not "only on the endpoint": a path Yoga would also take for GraphQL must never slip past.
+      if (options.publicPaths.includes(url.pathname)) return;
       try {
         const token = bearerToken(request.headers.get("authorization"));
         if (!token) throw new UnauthenticatedError();

@@ -1,5 +1,8 @@
 // Bearer token → principal. jose does the cryptography; we pin the algorithms so that `alg: none`
-// or an HMAC token signed with a public key as its secret can never pass.
+// or an HMAC token signed with a public key as its secret can never pass. A stolen token is only as
+// dangerous as it is long-lived: exp and iat are required, the lifetime (exp − iat) is capped at
+// JWT_MAX_LIFETIME, and a token issued (iat) or valid (nbf) only in the future is refused, each with
+// JWT_CLOCK_SKEW of tolerance for clocks that differ.
 import { createPublicKey, createSecretKey, type KeyObject } from "node:crypto";
 import { createRemoteJWKSet, errors, type JWTVerifyGetKey, jwtVerify } from "jose";
 import type { Config } from "../config.ts";
@@ -24,8 +27,17 @@ export function createTokenVerifier(auth: Config["auth"]): TokenVerifier {
           issuer: auth.issuer,
           audience: auth.audience,
           algorithms,
-          requiredClaims: ["exp", "sub"],
+          requiredClaims: ["exp", "iat", "sub"],
+          clockTolerance: auth.clockSkewSeconds,
+          // Also refuses an iat beyond now + clockTolerance ("issued in the future").
+          maxTokenAge: auth.maxLifetimeSeconds,
         });
+        const lifetime = (payload.exp as number) - (payload.iat as number);
+        if (lifetime > auth.maxLifetimeSeconds) {
+          throw new UnauthenticatedError(
+            `The token's lifetime (exp − iat) is longer than the ${auth.maxLifetimeSeconds} seconds this gateway accepts.`,
+          );
+        }
         return principalFromClaims(payload);
       } catch (error) {
         if (error instanceof UnauthenticatedError) throw error;

@@ -112,7 +112,7 @@ Roles (policies/roles/) and what their rows need:
              that record under the officer's agency need it too, e.g. recordService, assessTax)
   --purpose  a purpose of the role the token allows in x-purpose (repeatable; default: all of them)
   --subject  the officer's id (the token's sub), recorded in audit and access entries (default dev-ROLE)
-  --ttl      lifetime: 30m, 8h, 1d (default 8h)
+  --ttl      lifetime: 30m, 8h (default 8h; at most JWT_MAX_LIFETIME, default 12h)
 
 Refuses, naming the fix, a token that could not work: an unknown role or purpose, a role whose
 rows need --region or --agency without it, a region or agency that is not in the database. Codes

@@ -46,8 +46,12 @@ builder.prismaObject("AuditEntry", {
     }),
     purpose: t.exposeString("purpose", { nullable: true }),
     caseRef: t.exposeString("caseRef", { nullable: true }),
-    requestId: t.exposeString("requestId"),
+    requestId: t.exposeString("requestId", { description: "The gateway's id of the request." }),
     clientIp: t.exposeString("clientIp", { nullable: true }),
+    clientRequestId: t.exposeString("clientRequestId", {
+      nullable: true,
+      description: "The caller's own x-request-id, kept beside the gateway's.",
+    }),
     sealed: t.boolean({
       description: "Whether a seal covers this entry yet (seconds after it was written).",
       resolve: (e) => e.sealId !== null,

@@ -1,25 +1,33 @@
-// The whole request pipeline on one screen: request id → auth → (limits) → schema → resolvers.
+// The whole request pipeline on one screen: request id → edge (path, token, method, CSRF, what the role
+// may learn of the schema) → limits → schema → resolvers.
 import { randomUUID } from "node:crypto";
+import type { IncomingMessage } from "node:http";
+import { useCSRFPrevention } from "@graphql-yoga/plugin-csrf-prevention";
 import { createYoga, type GraphiQLOptions, type Plugin, useReadinessCheck } from "graphql-yoga";
 import { useRefusedMutations } from "../audit/use-refused-mutations.ts";
 import { principalOf, useAuth } from "../auth/use-auth.ts";
+import { useSchemaVisibility } from "../auth/use-schema-visibility.ts";
 import { createTokenVerifier } from "../auth/verify.ts";
-import type { Config } from "../config.ts";
+import { type Config, ConfigError } from "../config.ts";
 import type { Context } from "../context.ts";
 import type { Database } from "../db/database.ts";
 import { boundedCache } from "../limits/document-cache.ts";
 import { LIMITS, type Limits } from "../limits/limits.ts";
 import { useLimits } from "../limits/use-limits.ts";
-import { createLogger, type Logger } from "../log.ts";
+import { createLogger, type Logger, withFields } from "../log.ts";
 import { useAccessLog } from "../masking/use-access-log.ts";
 import { usePurposeHint } from "../masking/use-purpose-hint.ts";
 import { loadPolicy } from "../policy/load.ts";
 import type { Policy } from "../policy/policy.ts";
 import { schema } from "../schema/index.ts";
+import { clientIpResolver } from "./client-ip.ts";
+import { CSRF_HEADER, corsOptions } from "./cors.ts";
 import { createMaskError } from "./errors.ts";
+import { useEndpoint } from "./use-endpoint.ts";
 import { policyLayer } from "./use-policy.ts";
 
 export const GRAPHQL_ENDPOINT = "/graphql";
+const READINESS_ENDPOINT = "/readyz";
 
 export interface GatewayOptions {
   config: Config;
@@ -58,12 +66,20 @@ function renderOfflineGraphiQL(options: GraphiQLOptions): Promise<string> {
 const requestIds = new WeakMap<Request, string>();
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
 
-/** Takes a well-formed x-request-id from the load balancer, or makes one; echoes it in the response. */
+/** The caller's own x-request-id when it is well-formed: kept beside ours (logs, audit), never instead of it. */
+function clientRequestId(request: Request): string | undefined {
+  const given = request.headers.get("x-request-id");
+  return given && REQUEST_ID.test(given) ? given : undefined;
+}
+
+/**
+ * Every request gets our own id, returned in x-request-id and written in logs and audit entries. A
+ * caller's id cannot replace it: anyone could reuse another request's id to blur the trail.
+ */
 function useRequestId(): Plugin {
   return {
     onRequest({ request }) {
-      const given = request.headers.get("x-request-id");
-      requestIds.set(request, given && REQUEST_ID.test(given) ? given : randomUUID());
+      requestIds.set(request, randomUUID());
     },
     onResponse({ request, response }) {
       const id = requestIds.get(request);
@@ -83,13 +99,25 @@ export function createGateway({
   const graphiql = config.env !== "production";
   const layer = enforce ? policyLayer(schema, policy) : undefined;
   const cacheChars = (limits === false ? undefined : limits.parseCacheChars) ?? LIMITS.parseCacheChars;
-  return createYoga<Record<string, unknown>, Context>({
+  const clientIp = clientIpResolver(config.edge.trustedProxies);
+  const introspectionRoles = config.edge.introspectionRoles;
+  for (const role of introspectionRoles === "*" ? [] : introspectionRoles) {
+    if (!policy.role(role)) throw new ConfigError(`INTROSPECTION_ROLES: no role "${role}" in ${config.policyDir}`);
+  }
+  return createYoga<ServerContext, Context>({
     schema: layer ? layer.schema : schema,
     graphqlEndpoint: GRAPHQL_ENDPOINT,
     healthCheckEndpoint: "/healthz",
     landingPage: false,
-    graphiql: graphiql ? { title: "Gerbang", headers: GRAPHIQL_HEADERS } : false,
+    // Yoga serves GraphiQL on any URL ending with the endpoint; only the endpoint itself here.
+    graphiql: graphiql
+      ? (request) =>
+          new URL(request.url).pathname === GRAPHQL_ENDPOINT && { title: "Gerbang", headers: GRAPHIQL_HEADERS }
+      : false,
     renderGraphiQL: renderOfflineGraphiQL,
+    cors: corsOptions(config.edge.corsOrigins),
+    // No file uploads: multipart is one more parser an anonymous body could reach.
+    multipart: false,
     maskedErrors: { maskError: createMaskError(log) },
     // The limits plugin caps bodies itself (QUERY_TOO_LARGE, maxBodyBytes); Yoga's own cap stays as a fallback without it.
     ...(limits === false ? {} : { maxRequestBodySize: false as const }),
@@ -101,7 +129,11 @@ export function createGateway({
     logging: false,
     plugins: [
       useRequestId(),
-      useAuth({ verify: createTokenVerifier(config.auth), endpoint: GRAPHQL_ENDPOINT, graphiql }),
+      // The edge, in this order: exact path (404), token (401), POST only (405), no simple cross-site form posts (403).
+      useEndpoint({ graphql: GRAPHQL_ENDPOINT, others: [READINESS_ENDPOINT] }),
+      useAuth({ verify: createTokenVerifier(config.auth), publicPaths: [READINESS_ENDPOINT] }),
+      useCSRFPrevention({ requestHeaders: [CSRF_HEADER] }),
+      ...useSchemaVisibility({ roles: introspectionRoles }),
       useRefusedMutations(),
       // The policy layer tells the limits whether a document names fields the caller may not read.
       ...(limits
@@ -119,7 +151,7 @@ export function createGateway({
       // After the access log: it may replace the result, and the hint belongs on the final one.
       ...(layer ? [usePurposeHint()] : []),
       useReadinessCheck({
-        endpoint: "/readyz",
+        endpoint: READINESS_ENDPOINT,
         check: async () => {
           try {
             await db.query("select 1");
@@ -130,20 +162,31 @@ export function createGateway({
         },
       }),
     ],
-    context: ({ request }) => ({
-      principal: principalOf(request),
-      policy,
-      db: db.prisma,
-      requestId: requestIds.get(request) ?? randomUUID(),
-      purpose: request.headers.get("x-purpose") ?? undefined,
-      caseRef: request.headers.get("x-case-ref") ?? undefined,
-      clientIp: request.headers.get("x-forwarded-for")?.split(",")[0]?.trim() ?? undefined,
-      reveals: [],
-      auditKey: config.auditKey,
-      log,
-      loaders: new Map(),
-    }),
+    context: ({ request, req }) => {
+      const requestId = requestIds.get(request) ?? randomUUID();
+      const callerId = clientRequestId(request);
+      return {
+        principal: principalOf(request),
+        policy,
+        db: db.prisma,
+        requestId,
+        clientRequestId: callerId,
+        purpose: request.headers.get("x-purpose") ?? undefined,
+        caseRef: request.headers.get("x-case-ref") ?? undefined,
+        // The socket's peer, or what trusted proxies say is behind them; unknown without a socket (yoga.fetch).
+        clientIp: clientIp(req?.socket.remoteAddress, request.headers.get("x-forwarded-for")),
+        reveals: [],
+        auditKey: config.auditKey,
+        log: withFields(log, { requestId, ...(callerId ? { clientRequestId: callerId } : {}) }),
+        loaders: new Map(),
+      };
+    },
   });
+}
+
+/** What node:http hands Yoga beside the request (absent under yoga.fetch). */
+interface ServerContext {
+  req?: IncomingMessage;
 }
 
 export type Gateway = ReturnType<typeof createGateway>;

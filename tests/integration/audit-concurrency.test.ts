@@ -5,9 +5,10 @@
 // The second run SIGKILLs one process mid-load and restarts it: what committed still has its entry,
 // no SUCCESS entry lacks its change, and requests that never reached a server left no entry.
 //
-// Every request carries its own x-request-id, so each one is matched with its audit entry, and the
-// data written names the request too (serviceType, taxObjectNumber, street, occupation), so each new
-// row is matched with its entry by entity id. Runs only with TEST_DATABASE_URL (PostgreSQL).
+// Every request carries its own x-request-id (kept as the entry's clientRequestId, beside the gateway's
+// own request id), so each one is matched with its audit entry, and the data written names the request
+// too (serviceType, taxObjectNumber, street, occupation), so each new row is matched with its entry by
+// entity id. Runs only with TEST_DATABASE_URL (PostgreSQL).
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -185,11 +186,12 @@ describe.skipIf(!testDatabaseUrl())("audit trail under concurrent load on two ga
       );
     expect(unexpected, `${label}: requests with an outcome their kind does not allow`).toEqual([]);
 
-    // 2. The audit entries of the run, by request id. (Qualified ORDER BY: a bare `seq` would sort by the
-    //    text alias of the select list, i.e. 1, 10, 11, 2, ...)
+    // 2. The audit entries of the run, by the request id each request sent (kept beside the gateway's
+    //    own as clientRequestId). (Qualified ORDER BY: a bare `seq` would sort by the text alias of the
+    //    select list, i.e. 1, 10, 11, 2, ...)
     const entries = (
       await d.query<AuditRow>(
-        `select seq::text as seq, "requestId", mutation, outcome::text as outcome, role, "entityType", "entityId", "citizenId", changes
+        `select seq::text as seq, "clientRequestId" as "requestId", mutation, outcome::text as outcome, role, "entityType", "entityId", "citizenId", changes
            from "AuditEntry" where seq > $1::bigint order by "AuditEntry".seq`,
         [before.maxSeq],
       )

@@ -1,7 +1,7 @@
 // verify reads entries in numeric seq order across seals and pages (a regression: it once sorted by
 // the text of seq, 1, 10, 2, and called an intact trail broken as soon as a seal spanned 9 → 10).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type EntryContent, entryHash } from "../../src/audit/hash.ts";
+import { type EntryContent, entryHash, entryHashOfJson, HEAD_FIELDS } from "../../src/audit/hash.ts";
 import { sealAll } from "../../src/audit/seal.ts";
 import { checkPart, verifyAudit } from "../../src/audit/verify.ts";
 import type { Database } from "../../src/db/database.ts";
@@ -95,6 +95,7 @@ describe.each(databaseKinds())("audit verify on %s", (kind) => {
         caseRef: odd[3] ?? null,
         requestId: odd[2] ?? "",
         clientIp: null,
+        clientRequestId: null,
       };
       const c = content;
       await fresh.query(
@@ -142,6 +143,46 @@ describe.each(databaseKinds())("audit verify on %s", (kind) => {
     } finally {
       await fresh.close();
     }
+  });
+
+  it("hashes a caller's request id when there is one, names an edit or removal of it, and hashes entries without one as before", async () => {
+    const before = await db.query<{ seq: string }>(`select coalesce(max(seq), 0)::text as seq from "AuditEntry"`);
+    const token = await tokenFor(gw, "frontOfficeBogor");
+    const [citizen] = await db.query<{ id: string }>(
+      `select id from "Citizen" where "domicileCode" like '32.01.%' limit 1`,
+    );
+    const service = `mutation { recordService(input: { citizenId: "${citizen?.id}", serviceType: "KTP", channel: COUNTER, outcome: COMPLETED }) { id } }`;
+    expect((await gw.query(service, { token, headers: { "x-request-id": "lb-7f3a-0001" } })).errors).toBeUndefined();
+    expect((await gw.query(service, { token })).errors).toBeUndefined();
+    const entries = await db.query<EntryContent & { seq: string; hash: string }>(
+      `select * from "AuditEntry" where seq > $1::bigint order by seq`,
+      [before[0]?.seq],
+    );
+    expect(entries.map((e) => e.clientRequestId)).toEqual(["lb-7f3a-0001", null]);
+    for (const e of entries) expect(entryHash(testConfig.auditKey, { ...e, at: new Date(e.at) })).toBe(e.hash);
+    // Without a caller's id, the hashed tail is the four values it always was.
+    const plain = entries[1] as EntryContent & { hash: string };
+    const head = HEAD_FIELDS.map((f) => (f === "at" ? new Date(plain.at).toISOString() : plain[f]));
+    const tail = [plain.purpose, plain.caseRef, plain.requestId, plain.clientIp];
+    expect(entryHashOfJson(testConfig.auditKey, JSON.stringify(head), plain.changes, JSON.stringify(tail))).toBe(
+      plain.hash,
+    );
+    expect(await verifyEveryWay(db, testConfig.auditKey)).toMatchObject({ intact: true });
+
+    const seq = entries[0]?.seq;
+    await db.query(`ALTER TABLE "AuditEntry" DISABLE TRIGGER USER`);
+    try {
+      for (const value of ["lb-7f3a-0002", null]) {
+        await db.query(`UPDATE "AuditEntry" SET "clientRequestId" = $2 WHERE seq = $1::bigint`, [seq, value]);
+        const report = await verifyEveryWay(db, testConfig.auditKey);
+        expect(report.intact, `clientRequestId set to ${value}`).toBe(false);
+        expect(report.firstProblem?.reason).toMatch(new RegExp(`^entry ${seq} was altered`));
+      }
+    } finally {
+      await db.query(`UPDATE "AuditEntry" SET "clientRequestId" = 'lb-7f3a-0001' WHERE seq = $1::bigint`, [seq]);
+      await db.query(`ALTER TABLE "AuditEntry" ENABLE TRIGGER USER`);
+    }
+    expect(await verifyEveryWay(db, testConfig.auditKey)).toMatchObject({ intact: true });
   });
 
   it.runIf(kind === "postgres")("stops every worker and says why when one cannot read its part", async () => {

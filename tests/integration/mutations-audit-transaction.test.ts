@@ -103,7 +103,13 @@ describe.each(databaseKinds())("mutations on %s", (kind) => {
             mutation,
           ).toEqual([]);
           expect.soft(rows, mutation).toHaveLength(1);
-          expect.soft(rows[0]).toMatchObject({ mutation, outcome: "ERROR", requestId });
+          // The caller's id beside the gateway's own.
+          expect.soft(rows[0]).toMatchObject({
+            mutation,
+            outcome: "ERROR",
+            requestId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+            clientRequestId: requestId,
+          });
         }
       } finally {
         await fx.db.query(`DROP TRIGGER IF EXISTS "Citizen_test_commit_fault" ON "Citizen"`);

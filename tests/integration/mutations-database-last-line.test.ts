@@ -47,7 +47,8 @@ describe.each(databaseKinds())("mutations on %s", (kind) => {
           expect(await fx.db.query(`SELECT 1 FROM "Citizen" WHERE "nik" = $1`, [input.nik])).toHaveLength(1);
           const rows = await entriesSince(seq);
           expect(rows).toHaveLength(CONCURRENT);
-          expect(rows.map((r) => r.requestId).sort()).toEqual([...ids].sort());
+          // Matched by the x-request-id each request sent, kept beside the gateway's own id.
+          expect(rows.map((r) => r.clientRequestId).sort()).toEqual([...ids].sort());
           expect(rows.filter((r) => r.outcome === "SUCCESS")).toHaveLength(1);
           expect(rows.filter((r) => r.outcome === "CONFLICT")).toHaveLength(CONCURRENT - 1);
         }

@@ -38,6 +38,7 @@ function context(db: Database, who: Principal, withPolicy: Policy = policy): Con
     policy: withPolicy,
     db: db.prisma,
     requestId: "row-scope-test",
+    clientRequestId: undefined,
     purpose: undefined,
     caseRef: undefined,
     clientIp: undefined,

@@ -62,7 +62,7 @@ export async function entriesSince(db: Database, seq: string): Promise<AuditRow[
   const rows = await db.query<AuditRow>(
     `SELECT "seq"::text AS seq, "at", "actor", "role", "agencyCode", "clientId", "operation", "mutation", "event",
             "entityType", "entityId", "citizenId", "outcome"::text AS outcome, "changes", "purpose", "caseRef",
-            "requestId", "clientIp", "hash", "sealId"
+            "requestId", "clientIp", "clientRequestId", "hash", "sealId"
        FROM "AuditEntry" WHERE "seq" > $1::bigint ORDER BY "AuditEntry"."seq"`,
     [seq],
   );

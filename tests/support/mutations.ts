@@ -164,7 +164,7 @@ export function mutationFixture(kind: DatabaseKind) {
     const rows = await db.query<AuditRow>(
       `SELECT "seq"::text AS seq, "at", "actor", "role", "agencyCode", "clientId", "operation", "mutation", "event",
               "entityType", "entityId", "citizenId", "outcome"::text AS outcome, "changes", "purpose", "caseRef",
-              "requestId", "clientIp"
+              "requestId", "clientIp", "clientRequestId"
          FROM "AuditEntry" WHERE "seq" > $1::bigint ORDER BY "AuditEntry"."seq"`,
       [seq],
     );

@@ -12,14 +12,18 @@ const config = loadConfig({ NODE_ENV: "test" });
 const verify = createTokenVerifier(config.auth);
 const devKey = createSecretKey(Buffer.from(config.auth.secret ?? ""));
 
+// iat is required since tokens' lifetimes are capped (exp − iat ≤ JWT_MAX_LIFETIME).
 function base(claims: Record<string, unknown> = { role: "front_office" }) {
   return new SignJWT(claims)
     .setProtectedHeader({ alg: "HS256" })
     .setSubject("officer-1")
     .setIssuer(config.auth.issuer)
     .setAudience(config.auth.audience)
+    .setIssuedAt()
     .setExpirationTime("5m");
 }
+
+const now = () => Math.floor(Date.now() / 1000);
 
 async function rejection(token: string): Promise<string> {
   try {
@@ -94,8 +98,10 @@ describe("token verification", () => {
   });
 
   it("refuses an expired token and says so", async () => {
+    // Beyond the 60 s of clock skew the gateway tolerates.
     const token = await base()
-      .setExpirationTime(Math.floor(Date.now() / 1000) - 60)
+      .setIssuedAt(now() - 600)
+      .setExpirationTime(now() - 61)
       .sign(devKey);
     expect(await rejection(token)).toBe("The token has expired.");
   });
@@ -106,8 +112,103 @@ describe("token verification", () => {
       .setSubject("x")
       .setIssuer(config.auth.issuer)
       .setAudience(config.auth.audience)
+      .setIssuedAt()
       .sign(devKey);
     expect(await rejection(token)).toMatch(/exp/);
+  });
+
+  it("refuses a token without iat: its lifetime cannot be judged", async () => {
+    const token = await new SignJWT({ role: "admin" })
+      .setProtectedHeader({ alg: "HS256" })
+      .setSubject("x")
+      .setIssuer(config.auth.issuer)
+      .setAudience(config.auth.audience)
+      .setExpirationTime("5m")
+      .sign(devKey);
+    expect(await rejection(token)).toBe('The token\'s "iat" claim is not accepted.');
+  });
+
+  it("refuses a lifetime above JWT_MAX_LIFETIME (default 12 h), and accepts exactly the maximum", async () => {
+    const t = now();
+    expect(
+      await rejection(
+        await base()
+          .setIssuedAt(t)
+          .setExpirationTime(t + 10 * 365 * 86400)
+          .sign(devKey),
+      ),
+    ).toMatch(/lifetime .* longer than the 43200 seconds/);
+    expect(
+      await rejection(
+        await base()
+          .setIssuedAt(t)
+          .setExpirationTime(t + 43201)
+          .sign(devKey),
+      ),
+    ).toMatch(/lifetime/);
+    await expect(
+      verify(
+        await base()
+          .setIssuedAt(t)
+          .setExpirationTime(t + 43200)
+          .sign(devKey),
+      ),
+    ).resolves.toBeDefined();
+    // A token issued long ago still fails on its age, even if exp was pushed out.
+    expect(
+      await rejection(
+        await base()
+          .setIssuedAt(t - 50000)
+          .setExpirationTime(t + 60)
+          .sign(devKey),
+      ),
+    ).toMatch(/expired|lifetime/);
+    const short = createTokenVerifier(loadConfig({ NODE_ENV: "test", JWT_MAX_LIFETIME: "10m" }).auth);
+    await expect(
+      short(
+        await base()
+          .setIssuedAt(t)
+          .setExpirationTime(t + 900)
+          .sign(devKey),
+      ),
+    ).rejects.toThrow(/lifetime/);
+  });
+
+  it("refuses a token issued (iat) or valid (nbf) only in the future, beyond the clock skew", async () => {
+    const t = now();
+    expect(
+      await rejection(
+        await base()
+          .setIssuedAt(t + 365 * 86400)
+          .setExpirationTime(t + 365 * 86400 + 60)
+          .sign(devKey),
+      ),
+    ).toBe('The token\'s "iat" claim is not accepted.');
+    expect(
+      await rejection(
+        await base()
+          .setIssuedAt(t + 120)
+          .setExpirationTime(t + 600)
+          .sign(devKey),
+      ),
+    ).toBe('The token\'s "iat" claim is not accepted.');
+    expect(
+      await rejection(
+        await base()
+          .setNotBefore(t + 3600)
+          .setExpirationTime(t + 7200)
+          .sign(devKey),
+      ),
+    ).toBe('The token\'s "nbf" claim is not accepted.');
+    // Within the skew (60 s by default): clocks differ.
+    await expect(
+      verify(
+        await base()
+          .setIssuedAt(t + 30)
+          .setNotBefore(t + 30)
+          .sign(devKey),
+      ),
+    ).resolves.toBeDefined();
   });
 
   it("refuses another issuer or audience", async () => {
@@ -146,5 +247,20 @@ describe("development tokens", () => {
   it("refuse a malformed region or lifetime", async () => {
     await expect(issueDevToken(config, { role: "admin", region: "3201" })).rejects.toThrow(/--region/);
     await expect(issueDevToken(config, { role: "admin", ttl: "forever" })).rejects.toThrow(/--ttl/);
+  });
+
+  it("live at most JWT_MAX_LIFETIME, so the gateway never refuses one it issued", async () => {
+    await expect(issueDevToken(config, { role: "admin", ttl: "1d" })).rejects.toThrow(
+      /--ttl 1d is longer than the 43200 seconds/,
+    );
+    await expect(verify(await issueDevToken(config, { role: "admin", ttl: "12h" }))).resolves.toBeDefined();
+    const short = loadConfig({ NODE_ENV: "test", JWT_MAX_LIFETIME: "1h" });
+    const token = await issueDevToken(short, { role: "admin" }); // default 8h, capped at the maximum
+    const claims = JSON.parse(Buffer.from(token.split(".")[1] ?? "", "base64url").toString()) as {
+      iat: number;
+      exp: number;
+    };
+    expect(claims.exp - claims.iat).toBe(3600);
+    await expect(createTokenVerifier(short.auth)(token)).resolves.toBeDefined();
   });
 });

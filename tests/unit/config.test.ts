@@ -2,9 +2,10 @@ import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../../src/config.ts";
 
 describe("configuration", () => {
-  it("defaults to PGlite in ./data on port 4000", () => {
+  it("defaults to PGlite in ./data on port 4000 of the loopback interface", () => {
     const config = loadConfig({});
     expect(config.port).toBe(4000);
+    expect(config.host).toBe("127.0.0.1");
     expect(config.database).toEqual({ kind: "pglite", dataDir: expect.stringMatching(/\/data$/) });
     expect(config.auth.isDevelopmentKey).toBe(true);
   });
@@ -34,5 +35,54 @@ describe("configuration", () => {
     const config = loadConfig({ NODE_ENV: "production", JWT_SECRET: "s".repeat(40), AUDIT_HMAC_KEY: "k".repeat(40) });
     expect(config.auth.isDevelopmentKey).toBe(false);
     expect(config.auth.secret).toBe("s".repeat(40));
+  });
+
+  it("exposes nothing at the edge in production unless configured, and keeps development convenient", () => {
+    const keys = { JWT_SECRET: "s".repeat(40), AUDIT_HMAC_KEY: "k".repeat(40) };
+    const production = loadConfig({ NODE_ENV: "production", ...keys });
+    expect(production.edge).toEqual({ corsOrigins: [], introspectionRoles: ["admin"], trustedProxies: [] });
+    expect(production.auth).toMatchObject({ maxLifetimeSeconds: 12 * 3600, clockSkewSeconds: 60 });
+    expect(loadConfig({}).edge).toEqual({ corsOrigins: "*", introspectionRoles: "*", trustedProxies: [] });
+    const configured = loadConfig({
+      NODE_ENV: "production",
+      ...keys,
+      HOST: "0.0.0.0",
+      CORS_ORIGINS: "https://layanan.example.go.id, http://localhost:3000",
+      INTROSPECTION_ROLES: "admin,auditor",
+      TRUSTED_PROXIES: "127.0.0.1, 10.0.0.0/8, fd00::/8",
+      JWT_MAX_LIFETIME: "8h",
+      JWT_CLOCK_SKEW: "30",
+    });
+    expect(configured.host).toBe("0.0.0.0");
+    expect(configured.edge).toEqual({
+      corsOrigins: ["https://layanan.example.go.id", "http://localhost:3000"],
+      introspectionRoles: ["admin", "auditor"],
+      trustedProxies: ["127.0.0.1", "10.0.0.0/8", "fd00::/8"],
+    });
+    expect(configured.auth).toMatchObject({ maxLifetimeSeconds: 8 * 3600, clockSkewSeconds: 30 });
+  });
+
+  it("names every malformed edge setting at once, and refuses any-origin CORS in production", () => {
+    let message = "";
+    try {
+      loadConfig({
+        CORS_ORIGINS: "https://a.example/path",
+        TRUSTED_PROXIES: "10.0.0.0/33, proxy.local",
+        JWT_MAX_LIFETIME: "forever",
+        JWT_CLOCK_SKEW: "-1",
+      });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    for (const name of ["CORS_ORIGINS", "TRUSTED_PROXIES", "JWT_MAX_LIFETIME", "JWT_CLOCK_SKEW"])
+      expect(message).toContain(name);
+    expect(() =>
+      loadConfig({
+        NODE_ENV: "production",
+        JWT_SECRET: "s".repeat(40),
+        AUDIT_HMAC_KEY: "k".repeat(40),
+        CORS_ORIGINS: "*",
+      }),
+    ).toThrow(/CORS_ORIGINS: \* \(any origin\) is not allowed in production/);
   });
 });
