@@ -84,9 +84,8 @@ describe("measureOperation", () => {
       const next = i + 1 < 200 ? `...L${i + 1}a ...L${i + 1}b` : "code";
       fragments.push(`fragment L${i}a on Region { ${next} }`, `fragment L${i}b on Region { x${i}: name ${next} }`);
     }
-    const started = performance.now();
+    // Walked without memoising, 200 doubling levels would never finish (the test would time out).
     const m = measure(`{ regions(first: 1) { edges { node { ...L0a ...L0b } } } } ${fragments.join(" ")}`);
-    expect(performance.now() - started).toBeLessThan(200);
     expect(m.cost).toBe(Number.MAX_SAFE_INTEGER);
     expect(m.aliases).toBe(Number.MAX_SAFE_INTEGER);
     expect(Number.isFinite(m.rows)).toBe(true);
