@@ -7,19 +7,21 @@ import { type Config, loadConfig } from "../../src/config.ts";
 import type { Database } from "../../src/db/database.ts";
 import { loadPolicy } from "../../src/policy/load.ts";
 import { schema } from "../../src/schema/index.ts";
+import { createGateway } from "../../src/server/yoga.ts";
 import { OFFICERS } from "../fixtures/officers.ts";
 import { openTestDatabase } from "../support/db.ts";
 import { type RealServer, startRealServer } from "../support/real-server.ts";
 import { signToken } from "../support/sign.ts";
 
 const ALLOWED_ORIGIN = "https://layanan.example.go.id";
-const production: Config = loadConfig({
+const PRODUCTION_ENV = {
   NODE_ENV: "production",
   JWT_SECRET: "production-test-secret-0123456789-abcdefghij",
   AUDIT_HMAC_KEY: "production-test-audit-key-0123456789-abcdefgh",
   LOG_LEVEL: "silent",
   CORS_ORIGINS: ALLOWED_ORIGIN,
-});
+};
+const production: Config = loadConfig(PRODUCTION_ENV);
 
 /** Introspection as it is asked for directly and as it is hidden: aliases, fragments, inline fragments, nesting. */
 const INTROSPECTION = {
@@ -193,6 +195,11 @@ describe("production mode against the real HTTP server", () => {
     });
     expect(form.status).toBe(403);
     expect(form.json?.data ?? undefined).toBeUndefined();
+  });
+
+  it("refuses to start with an INTROSPECTION_ROLES role that no policy defines", () => {
+    const typo = loadConfig({ ...PRODUCTION_ENV, INTROSPECTION_ROLES: "admn" });
+    expect(() => createGateway({ config: typo, db })).toThrow(/INTROSPECTION_ROLES: no role "admn"/);
   });
 
   it("refuses all of it at once and keeps answering others", async () => {
