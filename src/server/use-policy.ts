@@ -2,10 +2,12 @@
 // (policy/), the masking step (masking/) and the audit entry of a refused mutation (audit/). It sits
 // here, beside the rest of the plugin wiring, so that policy/ itself depends on neither masking nor audit.
 import type { DocumentNode, GraphQLResolveInfo, GraphQLSchema } from "graphql";
+import type { IMiddlewareFunction } from "graphql-middleware";
 import type { Plugin } from "graphql-yoga";
 import type { MutationName } from "../audit/events.ts";
 import { recordRefusal } from "../audit/transaction.ts";
 import type { Context } from "../context.ts";
+import { checkTextArgs } from "../domain/text.ts";
 import { ForbiddenError } from "../errors.ts";
 import { maskingMiddleware } from "../masking/apply.ts";
 import { documentFullyGranted, scopeMiddleware, shieldRules } from "../policy/enforce.ts";
@@ -21,6 +23,24 @@ function recordDeniedMutation(
   error: ForbiddenError,
 ): Promise<void> {
   return recordRefusal(ctx, info.operation.name?.value ?? null, field as MutationName, "DENIED", target, error);
+}
+
+/**
+ * The text check of every String and ID argument (domain/text.ts) for root queries too: a NUL byte
+ * or a bidi control in a filter or an id is BAD_USER_INPUT with its path, not a database error that
+ * surfaces as "Unexpected error.". Mutations run the same check in audited(), where it is audited.
+ */
+function queryInputMiddleware(schema: GraphQLSchema) {
+  const query = schema.getQueryType();
+  const map: Record<string, IMiddlewareFunction> = {};
+  for (const field of Object.values(query?.getFields() ?? {})) {
+    if (field.args.length === 0) continue;
+    map[field.name] = (resolve, parent, args, ctx: Context, info) => {
+      checkTextArgs(info);
+      return resolve(parent, args, ctx, info);
+    };
+  }
+  return query ? { [query.name]: map } : {};
 }
 
 /** graphql-shield with the policy's rules, deny by default. */
@@ -39,7 +59,13 @@ export function policyShield(schema: GraphQLSchema, policy: Policy) {
 export function shieldedSchema(schema: GraphQLSchema, policy: Policy): GraphQLSchema {
   const permissions = policyShield(schema, policy);
   // Outermost first: who may reach the field, then the scope of a related row, then masking.
-  return applyMiddleware(schema, permissions, scopeMiddleware(schema), maskingMiddleware(policy, schema));
+  return applyMiddleware(
+    schema,
+    permissions,
+    queryInputMiddleware(schema),
+    scopeMiddleware(schema),
+    maskingMiddleware(policy, schema),
+  );
 }
 
 /**
@@ -62,7 +88,12 @@ export function policyLayer(
   granted(document: DocumentNode, role: string): boolean;
 } {
   const shielded = shieldedSchema(schema, policy);
-  const granted = applyMiddleware(schema, scopeMiddleware(schema), maskingMiddleware(policy, schema));
+  const granted = applyMiddleware(
+    schema,
+    queryInputMiddleware(schema),
+    scopeMiddleware(schema),
+    maskingMiddleware(policy, schema),
+  );
   // Yoga reuses the parsed document of a repeated query string, so the check runs once per (document, role).
   const decisions = new WeakMap<DocumentNode, Map<string, boolean>>();
   const fullyGranted = (document: DocumentNode, role: string): boolean => {
