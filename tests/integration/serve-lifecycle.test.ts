@@ -153,8 +153,11 @@ describe.runIf(process.platform === "linux")("npm start", () => {
       child.kill("SIGKILL");
     }
     const log = output.join("");
-    expect(log).toMatch(/"msg":"stopping as soon as started","signal":"SIGTERM"/);
+    // The behaviour: it finished starting (ready), then stopped on that SIGTERM, exit 0, data seeded.
+    // Whether Node runs the early handler ("stopping as soon as started") or, when the seed kept the
+    // event loop busy until start-up was over, the normal one, is a race; both end the same way.
     expect(log).toMatch(/"msg":"gerbang ready"[\s\S]*"msg":"stopping","signal":"SIGTERM"/);
+    expect(log.match(/"msg":"gerbang ready"/g)).toHaveLength(1);
     await expectSeededDatabase(dataDir);
   });
 });
