@@ -79,7 +79,9 @@ describe("gerbang CLI", () => {
     expect(md.stdout).toMatch(/^\| field \| admin \| agency_app \|/);
     expect(md.stdout).toMatch(/\| Citizen\.nik \| denied \| denied \| masked \(nik\) \|/);
     // Masks are judged together: per role, the parts of each maskable value it learns and those hidden.
-    expect(md.stdout).toMatch(/\| Citizen\.nik \(parts known\) \|.*\| knows district, birth year, day and month of birth, sex; hidden: NIK serial/);
+    expect(md.stdout).toMatch(
+      /\| Citizen\.nik \(parts known\) \|.*\| knows district, birth year, day and month of birth, sex; hidden: NIK serial/,
+    );
     expect(md.stdout).toMatch(/^- Masks are judged together, per role/m);
     expect(md.stdout).toMatch(/^- Masker birthYear \(MaskableDate\): .*`1990-\*\*-\*\*`/m);
     const html = gerbang(["policy", "matrix", "--format", "html"]);
