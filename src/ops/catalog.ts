@@ -134,7 +134,18 @@ export function compareCatalogs(expected: Catalog, live: Catalog): string[] {
  * A throwaway PGlite database built from prisma/migrations (the build's template when it is current):
  * what every migration expects, to compare a live or restored database with.
  */
-export async function expectedCatalog(): Promise<Catalog> {
+export function expectedCatalog(): Promise<Catalog> {
+  // The migrations do not change while a process runs: build the reference once.
+  expected ??= buildExpectedCatalog();
+  expected.catch(() => {
+    expected = undefined;
+  });
+  return expected;
+}
+
+let expected: Promise<Catalog> | undefined;
+
+async function buildExpectedCatalog(): Promise<Catalog> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gerbang-expected-"));
   try {
     if (!(await copyPgliteTemplate(dir))) {
