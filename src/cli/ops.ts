@@ -123,7 +123,8 @@ Checks the live database (DATABASE_URL, or PGlite in DATA_DIR) and exits 0 only 
   schema       tables, columns, constraints, indexes and triggers as the migrations make them
                (a dropped or disabled audit trigger, a missing index, an extra column are named)
   data         no orphaned rows (foreign keys), no row that breaks a CHECK, no NIK twice
-  privileges   the account is neither a superuser nor the owner of the audit tables
+  privileges   the account is neither a superuser nor the owner of the audit tables (PostgreSQL;
+               PGlite has only its superuser: noted, not a problem)
   audit chain  the audit trail verifies (as gerbang audit verify)
   archive      archive documents have well-formed checksums; how many were never verified
   backups      the newest verified backup in BACKUP_DIR is younger than BACKUP_MAX_AGE_HOURS (36)

@@ -55,6 +55,12 @@ export async function runDoctor(db: Database, config: Config, options: DoctorOpt
 }
 
 async function privileges(db: Database): Promise<Check> {
+  if (db.kind === "pglite")
+    return {
+      name: "privileges",
+      problems: [],
+      note: "PGlite has one account, a superuser, and no other to run as: in production use PostgreSQL with the runtime role",
+    };
   const [me] = await db.query<{ name: string; superuser: boolean }>(
     "SELECT current_user AS name, rolsuper AS superuser FROM pg_roles WHERE rolname = current_user",
   );
