@@ -8,10 +8,17 @@ import type { Context } from "../context.ts";
 import type { Policy } from "../policy/policy.ts";
 import { MASKERS } from "./maskers.ts";
 
+/** One access-log entry in the making: a clear value shown, or a lookup by a full identifier. */
 export interface Reveal {
-  citizenId: string;
+  /** REVEAL when absent. */
+  kind?: "REVEAL" | "LOOKUP";
+  /** Whose value; null for a lookup that matched no one or a value that belongs to no citizen. */
+  citizenId: string | null;
   /** `Type.field` */
   field: string;
+  /** Lookups: what the identifier matched, and its keyed hash. */
+  outcome?: "FOUND" | "NOT_FOUND" | "OUT_OF_SCOPE";
+  valueHash?: string;
 }
 
 /**
@@ -97,8 +104,9 @@ export function maskingMiddleware(policy: Policy, _schema: GraphQLSchema) {
       if (access?.kind === "clear") return value;
       if (!access) return null; // unreachable: shield denied the field before it resolved
       if (purposeUnlocks(policy, ctx, type, field)) {
-        const row = parent as { id: string; citizenId?: string };
-        ctx.reveals.push({ citizenId: type === "Citizen" ? row.id : (row.citizenId ?? row.id), field: ref });
+        const row = parent as { id?: string; citizenId?: string | null };
+        const citizenId = type === "Citizen" ? row.id : row.citizenId !== undefined ? row.citizenId : row.id;
+        ctx.reveals.push({ citizenId: citizenId ?? null, field: ref });
         return value;
       }
       return MASKERS[access.masker](value, parent);

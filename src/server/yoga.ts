@@ -13,6 +13,7 @@ import type { Context } from "../context.ts";
 import type { Database } from "../db/database.ts";
 import { boundedCache } from "../limits/document-cache.ts";
 import { LIMITS, type Limits } from "../limits/limits.ts";
+import { createRateLimiter } from "../limits/rate-limit.ts";
 import { useLimits } from "../limits/use-limits.ts";
 import { createLogger, type Logger, withFields } from "../log.ts";
 import { useAccessLog } from "../masking/use-access-log.ts";
@@ -100,6 +101,8 @@ export function createGateway({
   const layer = enforce ? policyLayer(schema, policy) : undefined;
   const cacheChars = (limits === false ? undefined : limits.parseCacheChars) ?? LIMITS.parseCacheChars;
   const clientIp = clientIpResolver(config.edge.trustedProxies);
+  // In this instance's memory: see src/limits/rate-limit.ts for what that means behind a load balancer.
+  const lookupLimiter = createRateLimiter(config.lookupRateLimit);
   const introspectionRoles = config.edge.introspectionRoles;
   for (const role of introspectionRoles === "*" ? [] : introspectionRoles) {
     if (!policy.role(role)) throw new ConfigError(`INTROSPECTION_ROLES: no role "${role}" in ${config.policyDir}`);
@@ -176,6 +179,7 @@ export function createGateway({
         // The socket's peer, or what trusted proxies say is behind them; unknown without a socket (yoga.fetch).
         clientIp: clientIp(req?.socket.remoteAddress, request.headers.get("x-forwarded-for")),
         reveals: [],
+        lookupLimiter,
         auditKey: config.auditKey,
         log: withFields(log, { requestId, ...(callerId ? { clientRequestId: callerId } : {}) }),
         loaders: new Map(),
