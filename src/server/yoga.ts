@@ -98,7 +98,7 @@ export function createGateway({
   log = createLogger(config.logLevel),
 }: GatewayOptions) {
   const graphiql = config.env !== "production";
-  const layer = enforce ? policyLayer(schema, policy) : undefined;
+  const layer = enforce ? policyLayer(schema, policy, config.cursorKey) : undefined;
   const cacheChars = (limits === false ? undefined : limits.parseCacheChars) ?? LIMITS.parseCacheChars;
   const clientIp = clientIpResolver(config.edge.trustedProxies);
   // In this instance's memory: see src/limits/rate-limit.ts for what that means behind a load balancer.
@@ -149,7 +149,7 @@ export function createGateway({
             ),
           ]
         : []),
-      ...(layer ? [layer.plugin] : []),
+      ...(layer ? layer.plugins : []),
       useAccessLog(),
       // After the access log: it may replace the result, and the hint belongs on the final one.
       ...(layer ? [usePurposeHint()] : []),
