@@ -1,3 +1,5 @@
+import { type ChangeReader, maskChanges } from "./changes.ts";
+
 // Pure maskers. Each keeps the value's shape so frontends keep working, and hides exactly what
 // identifies a person: the birth-date digits (7–12) of a NIK, the street of an address.
 
@@ -71,6 +73,9 @@ export const MASKERS = {
   familyCard: (value: unknown) => maskFamilyCardNumber(String(value)),
   address: (_value: unknown, row: unknown) => maskAddress(addressParts(row as AddressRow)),
   birthYear: (value: unknown) => maskBirthDate(value as Date),
+  /** An audit entry's `changes`, through the reader's own read policy for the entity (changes.ts). */
+  changes: (value: unknown, row: unknown, reader?: ChangeReader) =>
+    reader ? maskChanges(value, (row as { entityType?: string | null }).entityType ?? null, reader) : null,
 } as const;
 
 export type MaskerName = keyof typeof MASKERS;

@@ -24,6 +24,7 @@ import {
 import type { IMiddlewareFunction } from "graphql-middleware";
 import type { Plugin } from "graphql-yoga";
 import type { Context } from "../context.ts";
+import { checkText, textMax } from "../domain/text.ts";
 import { BadUserInputError } from "../errors.ts";
 import { isModelName, type ModelName, modelEntry, type WhereOf } from "../models.ts";
 import { type CursorBinding, openCursor, sealCursor } from "./cursor.ts";
@@ -199,6 +200,13 @@ export function useCursors(schema: GraphQLSchema, key: string): Plugin<Context> 
       if (uses.length === 0) return;
       const inner = new Map<ArgumentNode, string>();
       for (const use of uses) {
+        try {
+          // The text check every argument gets (a NUL byte is control_character, not a bad cursor).
+          checkText(use.argument, use.cursor, textMax(use.argument));
+        } catch (error) {
+          setResultAndStopExecution({ errors: [error as BadUserInputError] });
+          return;
+        }
         const binding = { list: use.connection.list, orderBy: use.orderBy, principal: ctx.principal };
         const content = openCursor(key, binding, use.cursor);
         if (!content || !(await rowVisible(ctx, use.connection.model, content.key))) {

@@ -41,7 +41,10 @@ builder.prismaObject("AuditEntry", {
     changes: t.field({
       type: "JSON",
       nullable: true,
-      description: "Changed fields with before/after; NIK, family-card number and address as keyed hashes.",
+      description:
+        "Changed fields with before/after, shown through your role's read policy for the entity: a value you may not read is a keyed hash (NIK, family-card number and street always are). A purpose your policy names for AuditEntry.changes shows them as stored, and is logged.",
+      // The masker reads the entity type; the reveal log, the citizen.
+      select: { changes: true, entityType: true, citizenId: true },
       resolve: (e) => e.changes,
     }),
     purpose: t.exposeString("purpose", { nullable: true }),

@@ -9,12 +9,19 @@ import { loadConfig } from "../../src/config.ts";
 import { REGISTER, citizenInput as validCitizen } from "../support/audit-trail.ts";
 import { databaseKinds } from "../support/db.ts";
 import { type TestGateway, testConfig, testGateway } from "../support/gateway.ts";
-import { CASE_REF, codes, type Json, policyAttackFixture, type SeededCitizen } from "../support/policy-attacks.ts";
+import {
+  CASE_REF,
+  codes,
+  type Json,
+  LOOKUP_PURPOSE,
+  policyAttackFixture,
+  type SeededCitizen,
+} from "../support/policy-attacks.ts";
 
 /** The budget of the gateway under test: small, so that the test reaches it. */
 const BUDGET = 8;
 const config = loadConfig({ NODE_ENV: "test", LOG_LEVEL: "silent", LOOKUP_RATE_LIMIT: `${BUDGET}/1h` });
-const PURPOSE = { "x-purpose": "civil-registration", "x-case-ref": CASE_REF };
+const PURPOSE = LOOKUP_PURPOSE;
 const BY_NIK = "query($nik: String!) { citizenByNik(nik: $nik) { id fullName } }";
 
 type AccessRow = { kind: string; citizenId: string | null; field: string; outcome: string | null; valueHash: string };
