@@ -87,8 +87,10 @@ function checkFilterAndSort(ctx: Context, model: string, args: ListArgs): void {
     .filter(([, v]) => v !== null && v !== undefined)
     .map(([k]) => policyField(k, known));
   const order = (args.orderBy ?? []).map((o) => policyField(o.field, known));
-  // A filter by a full NIK is a lookup without its purpose, budget and access entry; sorting by one
-  // brackets a hidden number between known ones. Refused for every role, whatever it sees clear.
+  ctx.policy.assertClear(ctx.principal.role, model, where, "filter");
+  ctx.policy.assertClear(ctx.principal.role, model, order, "sort");
+  // Even a role that sees it clear: a filter by a full NIK is a lookup without its purpose, budget
+  // and access entry, and sorting by one brackets a hidden number between known ones.
   for (const [use, fields] of [
     ["filter", where],
     ["sort", order],
@@ -100,8 +102,6 @@ function checkFilterAndSort(ctx: Context, model: string, args: ListArgs): void {
       );
     }
   }
-  ctx.policy.assertClear(ctx.principal.role, model, where, "filter");
-  ctx.policy.assertClear(ctx.principal.role, model, order, "sort");
 }
 
 /** The caller's filter AND the caller's row scope: the database never returns an out-of-scope row. */

@@ -6,6 +6,9 @@
 import { describe, expect, it } from "vitest";
 import { keyedValueHash } from "../../src/audit/hash.ts";
 import { loadConfig } from "../../src/config.ts";
+import { loadPolicy } from "../../src/policy/load.ts";
+import { Policy, type RolePolicy } from "../../src/policy/policy.ts";
+import { schema } from "../../src/schema/index.ts";
 import { REGISTER, citizenInput as validCitizen } from "../support/audit-trail.ts";
 import { databaseKinds } from "../support/db.ts";
 import { type TestGateway, testConfig, testGateway } from "../support/gateway.ts";
@@ -172,6 +175,20 @@ describe.each(databaseKinds())("lookups by a full identifier on %s", (kind) => {
           expect(res.text).not.toContain(target.id);
         }
       }
+    }
+    // Even under a policy that shows the registry officer NIK and family card clear: a list is no lookup.
+    const shipped = loadPolicy(testConfig.policyDir, schema);
+    const registry = shipped.role("registry_officer") as RolePolicy;
+    const fields = new Map(registry.fields);
+    for (const f of ["nik", "familyCardNumber"]) fields.set(`Citizen.${f}`, { kind: "clear" });
+    const roleMap = new Map(shipped.roles).set("registry_officer", { ...registry, fields });
+    const lenient = testGateway(fx.db, config, { policy: new Policy(roleMap, shipped.unreachable) });
+    const token = await lenient.token("registry_officer", { region: "32.01", agency: "DUKCAPIL-3201" });
+    for (const query of probes) {
+      const res = await lenient.query(query, { token });
+      expect(codes(res.errors), query).toContain("FORBIDDEN");
+      expect(res.errors?.[0]?.message, query).toMatch(/identifies one person/);
+      expect(res.text).not.toContain(target.id);
     }
   });
 
