@@ -122,6 +122,19 @@ describe.each(databaseKinds())("lookups by a full identifier on %s", (kind) => {
       })),
     ]);
     for (const e of entries) expect(JSON.stringify(e)).not.toMatch(/(?<!\d)\d{16}(?!\d)/);
+    // The auditor reads the truth: the out-of-scope holder's history names the probe of their number.
+    const auditor = await gw.token("auditor", { subject: "lookup-auditor" });
+    const history = await gw.query<{ citizenAccessHistory: Json[] }>(
+      `query($id: ID!) { citizenAccessHistory(citizenId: $id) { kind what outcome purpose caseRef } }`,
+      { token: auditor, variables: { id: outOfScope.id } },
+    );
+    expect(history.data?.citizenAccessHistory).toContainEqual({
+      kind: "LOOKED_UP",
+      what: "Citizen.nik",
+      outcome: "OUT_OF_SCOPE",
+      purpose: "civil-registration",
+      caseRef: CASE_REF,
+    });
 
     // The budget is spent: the next candidate is refused before it is looked up, and leaves nothing.
     const afterBudget = await lastAccess();
