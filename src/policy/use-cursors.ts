@@ -187,8 +187,24 @@ function cursorUses(
 /** Opens every cursor a request sends before execution (see the top of this file). */
 export function useCursors(schema: GraphQLSchema, key: string): Plugin<Context> {
   const connections = connectionsOf(schema);
+  // Most documents never page: those are recognised once per parsed document (Yoga reuses it).
+  const pages = new WeakMap<DocumentNode, boolean>();
+  const mayPage = (document: DocumentNode) => {
+    let found = pages.get(document);
+    if (found === undefined) {
+      found = false;
+      visit(document, {
+        Argument(node) {
+          if (node.name.value === "after" || node.name.value === "before") found = true;
+        },
+      });
+      pages.set(document, found);
+    }
+    return found;
+  };
   return {
     async onExecute({ args, setResultAndStopExecution }) {
+      if (!mayPage(args.document)) return;
       const ctx = args.contextValue;
       const uses = cursorUses(
         schema,
