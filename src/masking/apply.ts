@@ -108,6 +108,9 @@ export function changeReader(policy: Policy, ctx: Pick<Context, "principal" | "a
   };
 }
 
+// One per request: the masking step runs for every masked value of every row.
+const readers = new WeakMap<Context, ChangeReader>();
+
 export function maskingMiddleware(policy: Policy, _schema: GraphQLSchema) {
   // Only fields that some role sees masked are wrapped; every other field runs untouched.
   const masked = new Set<string>();
@@ -130,7 +133,12 @@ export function maskingMiddleware(policy: Policy, _schema: GraphQLSchema) {
         ctx.reveals.push({ citizenId: citizenId ?? null, field: ref });
         return value;
       }
-      return MASKERS[access.masker](value, parent, changeReader(policy, ctx));
+      let reader = readers.get(ctx);
+      if (!reader) {
+        reader = changeReader(policy, ctx);
+        readers.set(ctx, reader);
+      }
+      return MASKERS[access.masker](value, parent, reader);
     };
   }
   return map;
