@@ -1,5 +1,6 @@
 // The only module that reads process.env. Everything is parsed and checked once, and every problem
 // is reported together so an operator fixes the environment in one go.
+import { createHmac } from "node:crypto";
 import net from "node:net";
 import path from "node:path";
 import { z } from "zod";
@@ -38,6 +39,18 @@ const Env = z.object({
   BACKUP_DIR: z.string().min(1).default("./backups"),
   /** `doctor` reports a problem when the newest verified backup is older than this many hours. */
   BACKUP_MAX_AGE_HOURS: z.coerce.number().positive().default(36),
+  /**
+   * Lookups by a full NIK or family-card number (and registrations, which probe the same uniqueness)
+   * one principal may make per window: `60/1h`, `10/5m`. Counted per gateway instance.
+   */
+  LOOKUP_RATE_LIMIT: z
+    .string()
+    .default("60/1h")
+    .refine((v) => RATE.test(v.trim()), { message: "must be a count per duration such as 60/1h or 10/5m" })
+    .transform((v) => {
+      const [, max, n, unit] = RATE.exec(v.trim()) as RegExpExecArray;
+      return { max: Number(max), windowSeconds: Number(n) * SECONDS[unit as keyof typeof SECONDS] };
+    }),
 
   // --- The edge: what a caller on the network can reach (README "Production checklist") ---
   /** Longest token lifetime (exp − iat) accepted: `12h`, `30m`, `3600` (seconds). */
@@ -59,6 +72,7 @@ const Env = z.object({
 });
 
 const DURATION = /^(\d+)([smhd]?)$/;
+const RATE = /^([1-9]\d{0,6})\/([1-9]\d*)([smhd]?)$/;
 const SECONDS = { "": 1, s: 1, m: 60, h: 3600, d: 86400 } as const;
 
 /** `30m`, `12h`, `1d` or plain seconds → seconds. */
@@ -144,6 +158,10 @@ export interface Config {
     trustedProxies: string[];
   };
   auditKey: string;
+  /** Key of the MAC that binds a cursor to its list, ordering and caller's scope (derived from auditKey). */
+  cursorKey: string;
+  /** Per-principal budget of lookups by a full identifier (LOOKUP_RATE_LIMIT). */
+  lookupRateLimit: { max: number; windowSeconds: number };
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
   policyDir: string;
   backup: { dir: string; maxAgeHours: number };
@@ -172,6 +190,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   }
   if (problems.length > 0) throw new ConfigError(`Invalid environment: ${problems.join("; ")}`);
 
+  const auditKey = e.AUDIT_HMAC_KEY ?? "gerbang-development-audit-key-not-for-production";
   const useDevKey = !production && !e.JWT_SECRET && !e.JWT_PUBLIC_KEY && !e.JWT_JWKS_URL;
   return {
     env: e.NODE_ENV,
@@ -196,7 +215,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       introspectionRoles: starOr(e.INTROSPECTION_ROLES ?? (production ? ["admin"] : ["*"])),
       trustedProxies: e.TRUSTED_PROXIES ?? [],
     },
-    auditKey: e.AUDIT_HMAC_KEY ?? "gerbang-development-audit-key-not-for-production",
+    auditKey,
+    // Its own key, so a cursor MAC can never stand in for an audit hash or the other way round.
+    cursorKey: createHmac("sha256", auditKey).update("gerbang cursor key v1").digest("hex"),
+    lookupRateLimit: e.LOOKUP_RATE_LIMIT,
     logLevel: e.LOG_LEVEL,
     policyDir: path.resolve(e.POLICY_DIR),
     backup: { dir: path.resolve(e.BACKUP_DIR), maxAgeHours: e.BACKUP_MAX_AGE_HOURS },
