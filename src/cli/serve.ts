@@ -108,8 +108,9 @@ gerbang_runtime) that \`gerbang migrate\` creates.
     // A statement may run as long as the request that sent it (LIMITS.executionTimeoutMs), no longer.
     const db = await openDatabase(config.database, { statementTimeoutMs: LIMITS.executionTimeoutMs });
     try {
-      await prepare(db, log);
+      // Before anything is written (a first PGlite start seeds): a refused start changes nothing.
       await checkPrivileges(db, config, values["allow-privileged-database"] === true, log);
+      await prepare(db, log);
     } catch (error) {
       await db.close();
       throw error;
