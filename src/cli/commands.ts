@@ -50,7 +50,9 @@ No native engine is downloaded: Prisma's schema engine runs as WebAssembly.`,
       throw new UsageError(`Unknown migrate action "${action}".\n${this.help}`);
     const config = loadConfig();
     const target = config.migrationDatabase;
-    const db = await openDatabase(target);
+    // status may ask a running embedded gateway; deploy may not: on PGlite the gateway applies
+    // migrations itself when it starts, and a schema must not change beneath a running one.
+    const db = await openDatabase(target, { joinRunningGateway: action === "status" });
     try {
       if (action === "status") {
         const status = await migrationStatus(db);
@@ -93,7 +95,7 @@ that already has citizens. Progress is printed as it goes.`,
     const { values } = parse(argv, { citizens: { type: "string" } }, this.help);
     const citizens = positiveInt(values.citizens, "--citizens", 2000);
     const config = loadConfig();
-    const db = await openDatabase(config.database);
+    const db = await openDatabase(config.database, { joinRunningGateway: true });
     try {
       const status = await migrationStatus(db);
       if (status.pending.length > 0)
@@ -251,13 +253,15 @@ verify exits 0 and prints "intact" when everything matches, or exits 1 and names
 (or seal) that was altered, deleted, reordered or truncated. Entries written in the last seconds
 may not be sealed yet: they are checked against their own hash, and counted as unsealed.
 --seal-first seals pending entries before checking (it writes; plain verify only reads).
-The key is AUDIT_HMAC_KEY; the database is DATABASE_URL or PGlite in DATA_DIR.`,
+The key is AUDIT_HMAC_KEY; the database is DATABASE_URL or PGlite in DATA_DIR (while a gateway
+runs on DATA_DIR, through that gateway's socket in DATA_DIR/.gerbang-socket).`,
   async run(argv) {
     const { values, positionals } = parse(argv, { "seal-first": { type: "boolean" } }, this.help);
     const action = positionals[0];
     if (action !== "verify" && action !== "seal") throw new UsageError(this.help);
     const config = loadConfig();
-    const db = await openDatabase(config.database);
+    // Beside a running embedded gateway, through its socket (it holds PGlite's data directory).
+    const db = await openDatabase(config.database, { joinRunningGateway: true });
     try {
       const { sealAll } = await import("../audit/seal.ts");
       if (action === "seal" || values["seal-first"]) {

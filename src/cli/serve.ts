@@ -106,7 +106,16 @@ gerbang_runtime) that \`gerbang migrate\` creates.
     process.on("SIGINT", () => onSignal("SIGINT"));
     process.on("SIGTERM", () => onSignal("SIGTERM"));
     // A statement may run as long as the request that sent it (LIMITS.executionTimeoutMs), no longer.
-    const db = await openDatabase(config.database, { statementTimeoutMs: LIMITS.executionTimeoutMs });
+    const db = await openDatabase(config.database, {
+      statementTimeoutMs: LIMITS.executionTimeoutMs,
+      // PGlite allows one process per data directory: gerbang's CLI commands come in through this socket.
+      listenForCli: (outcome) =>
+        "path" in outcome
+          ? log.info("CLI commands reach the embedded database through the gateway", { socket: outcome.path })
+          : log.warn("CLI commands cannot reach the embedded database while the gateway runs", {
+              reason: outcome.unavailable,
+            }),
+    });
     try {
       // Before anything is written (a first PGlite start seeds): a refused start changes nothing.
       await checkPrivileges(db, config, values["allow-privileged-database"] === true, log);
