@@ -90,12 +90,14 @@ Usage: gerbang seed [--citizens N]
 
 Generates synthetic regions, agencies and N citizens (default 2000) with their tax records, permits,
 service records and social assistance. The same N always gives the same data. Refuses a database
-that already has citizens. Progress is printed as it goes.`,
+that already has citizens. Progress is printed as it goes. It writes reference data (regions,
+agencies) that the gateway's runtime role may only read, so it connects as the owner, like migrate:
+MIGRATION_DATABASE_URL, else DATABASE_URL, else PGlite in DATA_DIR.`,
   async run(argv) {
     const { values } = parse(argv, { citizens: { type: "string" } }, this.help);
     const citizens = positiveInt(values.citizens, "--citizens", 2000);
     const config = loadConfig();
-    const db = await openDatabase(config.database, { joinRunningGateway: true });
+    const db = await openDatabase(config.migrationDatabase, { joinRunningGateway: true });
     try {
       const status = await migrationStatus(db);
       if (status.pending.length > 0)

@@ -29,7 +29,6 @@ export const HOLD_TIMEOUT_MS = 30_000;
 
 const SSL_REQUEST = 80877103;
 const GSSENC_REQUEST = 80877104;
-const CANCEL_REQUEST = 80877102;
 const PROTOCOL_3 = 196608;
 
 export const socketDirectory = (dataDir: string) => path.join(dataDir, SOCKET_DIR);
