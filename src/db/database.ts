@@ -10,7 +10,7 @@ import pg from "pg";
 import type { DatabaseTarget } from "../config.ts";
 import { PrismaClient } from "../generated/prisma/client.ts";
 import { SafePrismaPGlite } from "./pglite-adapter.ts";
-import { listenOnSocket, socketPath, socketUrl } from "./pglite-socket.ts";
+import { listenOnSocket, socketDirectory, socketPath, socketUrl } from "./pglite-socket.ts";
 import { copyPgliteTemplate } from "./pglite-template.ts";
 
 export type Db = PrismaClient;
@@ -79,6 +79,9 @@ export async function openDatabase(target: DatabaseTarget, options: OpenOptions 
     throw error;
   }
   try {
+    // A socket left by a gateway that died: nobody listens there (we hold the lock now), and tools
+    // that copy or dump the directory should not meet it.
+    fs.rmSync(socketDirectory(target.dataDir), { recursive: true, force: true });
     // A new data directory starts as a copy of the build's migrated template, when it is current.
     if (fs.readdirSync(target.dataDir).every((name) => name === LOCK_FILE)) await copyPgliteTemplate(target.dataDir);
     const pglite = await PGlite.create(target.dataDir, { startParams: PGLITE_START_PARAMS });

@@ -42,9 +42,9 @@ export interface PgliteSocketServer {
 }
 
 /**
- * Listens on <dataDir>/.gerbang-socket/.s.PGSQL.5432; returns undefined (and why) when the path is
- * too long for a Unix socket. The caller holds the data directory's lock, so a socket file found
- * there is a dead process's and is replaced.
+ * Listens on <dataDir>/.gerbang-socket/.s.PGSQL.5432, or says why it cannot (a path too long for a
+ * Unix socket). The caller holds the data directory's lock, so a socket found there is a dead
+ * process's and is replaced. close() removes the directory again.
  */
 export async function listenOnSocket(
   pglite: PGlite,
@@ -55,9 +55,9 @@ export async function listenOnSocket(
     return { unavailable: `the socket path ${file} is longer than ${MAX_SOCKET_PATH} bytes: use a shorter DATA_DIR` };
   }
   const dir = socketDirectory(dataDir);
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  fs.chmodSync(dir, 0o700); // also when it was left behind with other permissions
-  fs.rmSync(file, { force: true });
+  fs.rmSync(dir, { recursive: true, force: true }); // a dead gateway's, possibly with other permissions
+  fs.mkdirSync(dir, { mode: 0o700 });
+  fs.chmodSync(dir, 0o700); // whatever the umask
   const parameters = await startupParameters(pglite);
   const connections = new Set<Connection>();
   const server = net.createServer((socket) => {
@@ -76,7 +76,7 @@ export async function listenOnSocket(
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       await Promise.all([...connections].map((c) => c.close()));
       await closed;
-      fs.rmSync(file, { force: true });
+      fs.rmSync(dir, { recursive: true, force: true }); // the data directory as it was without a gateway
     },
   };
 }

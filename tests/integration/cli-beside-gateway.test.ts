@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { issueDevToken } from "../../src/auth/dev-token.ts";
 import { loadConfig } from "../../src/config.ts";
-import { socketPath } from "../../src/db/pglite-socket.ts";
+import { socketDirectory, socketPath } from "../../src/db/pglite-socket.ts";
 import { OFFICERS } from "../fixtures/officers.ts";
 import { type ServeProcess, spawnServe } from "../support/gateway-processes.ts";
 
@@ -106,5 +106,13 @@ describe.runIf(process.platform === "linux")("the CLI beside a running embedded 
     const deploy = await gerbang(["migrate"], env);
     expect(deploy.code).toBe(1);
     expect(deploy.stderr).toMatch(/is in use by process \d+; stop it first/);
+  });
+
+  it("leaves no socket behind when it stops, and the CLI then opens the directory itself", async () => {
+    await server.stop();
+    expect(fs.existsSync(socketDirectory(env.DATA_DIR))).toBe(false);
+    const verified = await gerbang(["audit", "verify"], env);
+    expect(verified.code).toBe(0);
+    expect(verified.stdout).toMatch(/^intact: /);
   });
 });
