@@ -58,7 +58,14 @@ async function main(argv: string[]): Promise<number | undefined> {
  * Failures an operator causes and fixes (usage, environment, database, policy files), by class name:
  * importing the classes would load the modules that define them (config, database, policy) up front.
  */
-const EXPECTED = new Set(["UsageError", "ConfigError", "DatabaseUnavailableError", "PolicyError"]);
+const EXPECTED = new Set([
+  "UsageError",
+  "ConfigError",
+  "DatabaseUnavailableError",
+  "DataDirInUseError",
+  "RuntimeRoleError",
+  "PolicyError",
+]);
 
 main(process.argv.slice(2)).then(
   (code) => {

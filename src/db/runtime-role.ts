@@ -9,7 +9,7 @@
 // PGlite has no such thing: the embedded database runs every statement as its superuser in the
 // gateway's own process, and its files belong to the gateway's OS account, so no role inside it
 // could keep that account from rewriting the trail. Production belongs on PostgreSQL.
-import type { Database } from "./database.ts";
+import { type Database, DatabaseUnavailableError } from "./database.ts";
 
 type TableRight = "SELECT" | "INSERT" | "UPDATE";
 
@@ -63,8 +63,9 @@ export const AUDIT_TABLES = ["AuditEntry", "AuditSeal", "AuditHead", "AccessEntr
 /** A PostgreSQL identifier, quoted. Role and table names come from configuration and the catalog. */
 const ident = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
-export class RuntimeRoleError extends Error {
-  override name = "DatabaseUnavailableError"; // an operator's fix: main.ts prints it as one line
+/** The runtime role cannot be set up as asked; the message names the fix. */
+export class RuntimeRoleError extends DatabaseUnavailableError {
+  override name = "RuntimeRoleError";
 }
 
 export interface GrantResult {
@@ -200,7 +201,7 @@ export async function privilegeProblems(db: Database): Promise<string[]> {
     );
   }
   const rights = await db.query<{ table: string; right: string }>(
-    `SELECT t AS "table", p AS "right"
+    `SELECT quote_ident(t) AS "table", p AS "right"
        FROM unnest($1::text[]) AS t, unnest(ARRAY['DELETE', 'TRUNCATE', 'TRIGGER']) AS p
       WHERE to_regclass(quote_ident(t)) IS NOT NULL AND has_table_privilege(quote_ident(t), p)
      UNION ALL

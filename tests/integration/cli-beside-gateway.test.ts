@@ -1,5 +1,5 @@
 // The CLI beside a running embedded gateway (issue 11): `gerbang serve` holds PGlite's data
-// directory, and `audit seal`, `audit verify` and `migrate status` still work, through the gateway's
+// directory, and `audit seal`, `audit verify`, `migrate status` and `seed` still reach it, through the gateway's
 // socket, while it keeps answering requests. `migrate` (deploy) is refused: on PGlite the gateway
 // applies migrations itself when it starts.
 import { spawn } from "node:child_process";
@@ -99,10 +99,14 @@ describe.runIf(process.platform === "linux")("the CLI beside a running embedded 
     });
   });
 
-  it("reports migration status through the gateway, and refuses to migrate beneath it", async () => {
+  it("reports migration status and refuses a second seed through the gateway; refuses to migrate beneath it", async () => {
     const status = await gerbang(["migrate", "status"], env);
     expect(status.code).toBe(0);
     expect(status.stdout).toMatch(/applied, 0 pending/);
+    // seed reaches the database too, and refuses it as it would any seeded one.
+    const seeded = await gerbang(["seed", "--citizens", "10"], env);
+    expect(seeded.code).toBe(1);
+    expect(seeded.stderr).toMatch(/refusing to seed: the database already has 2000 citizens/);
     const deploy = await gerbang(["migrate"], env);
     expect(deploy.code).toBe(1);
     expect(deploy.stderr).toMatch(/is in use by process \d+; stop it first/);

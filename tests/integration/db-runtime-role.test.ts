@@ -177,6 +177,18 @@ describe.skipIf(!testDatabaseUrl())("the runtime role on PostgreSQL", () => {
     expect([...rights].sort(order)).toEqual(expected.sort(order));
   });
 
+  it("names a right granted by hand that could rewrite the trail; migrate takes it away again", async () => {
+    await pgdb.owner.query(`GRANT DELETE ON "AuditSeal" TO "${pgdb.runtimeRole}"`);
+    await pgdb.owner.query(`GRANT UPDATE (actor) ON "AccessEntry" TO "${pgdb.runtimeRole}"`);
+    expect(await privilegeProblems(runtime)).toEqual([
+      expect.stringMatching(
+        /^may (?=.*DELETE on "AuditSeal")(?=.*UPDATE of "actor" on "AccessEntry").*rewrite the audit trail/,
+      ),
+    ]);
+    await grantRuntimeRole(pgdb.owner, pgdb.runtimeRole);
+    expect(await privilegeProblems(runtime)).toEqual([]);
+  });
+
   it("covers every table: migrate names none it grants nothing on, and runs again without change", async () => {
     const again = await grantRuntimeRole(pgdb.owner, pgdb.runtimeRole);
     expect(again).toMatchObject({ created: false, undeclared: [] });
