@@ -23,7 +23,8 @@ const SOCKET_FILE = ".s.PGSQL.5432";
 const MAX_SOCKET_PATH = 107;
 /**
  * A client that holds the database (in a transaction, or between the messages of one extended
- * query) and sends nothing for this long is disconnected, so it cannot stall the gateway.
+ * query) and sends nothing for this long after its last answer is disconnected, so it cannot stall
+ * the gateway.
  */
 export const HOLD_TIMEOUT_MS = 30_000;
 
@@ -49,6 +50,7 @@ export interface PgliteSocketServer {
 export async function listenOnSocket(
   pglite: PGlite,
   dataDir: string,
+  options: { holdTimeoutMs?: number } = {},
 ): Promise<PgliteSocketServer | { unavailable: string }> {
   const file = socketPath(dataDir);
   if (Buffer.byteLength(file) > MAX_SOCKET_PATH) {
@@ -61,7 +63,9 @@ export async function listenOnSocket(
   const parameters = await startupParameters(pglite);
   const connections = new Set<Connection>();
   const server = net.createServer((socket) => {
-    const connection = new Connection(socket, pglite, parameters, () => connections.delete(connection));
+    const connection = new Connection(socket, pglite, parameters, options.holdTimeoutMs ?? HOLD_TIMEOUT_MS, () =>
+      connections.delete(connection),
+    );
     connections.add(connection);
   });
   await new Promise<void>((resolve, reject) => {
@@ -135,6 +139,7 @@ class Connection {
     private readonly socket: net.Socket,
     private readonly pglite: PGlite,
     private readonly parameters: Buffer,
+    private readonly holdTimeoutMs: number,
     private readonly onEnd: () => void,
   ) {
     socket.on("data", (chunk: Buffer) => {
@@ -204,6 +209,7 @@ class Connection {
     );
     // Sync and a simple query end with ReadyForQuery: outside a transaction, others may run again.
     if ((type === "S" || type === "Q") && !this.pglite.isInTransaction()) this.letGo();
+    else this.timer?.refresh(); // the client's silence counts from its last answer, not its last message
   }
 
   /** Takes PGlite's transaction lock (the one its own query() and transaction() take) unless held. */
@@ -221,7 +227,7 @@ class Connection {
           }),
       );
     });
-    this.timer = setTimeout(() => this.socket.destroy(), HOLD_TIMEOUT_MS);
+    this.timer = setTimeout(() => this.socket.destroy(), this.holdTimeoutMs);
     this.timer.unref();
   }
 

@@ -101,6 +101,24 @@ describe("the CLI socket of an embedded gateway", () => {
     expect((await read.promise).rows).toEqual([{ n: 2 }]);
   });
 
+  it("disconnects a client that holds the database and goes silent, so the gateway goes on", async () => {
+    fs.mkdirSync(path.join(dataDir, "quick"));
+    const quick = await listenOnSocket(pglite, path.join(dataDir, "quick"), { holdTimeoutMs: 50 });
+    if ("unavailable" in quick) throw new Error(quick.unavailable);
+    try {
+      const c = new pg.Client({ connectionString: socketUrl(path.join(dataDir, "quick")) });
+      c.on("error", () => {});
+      await c.connect();
+      await c.query("BEGIN");
+      await c.query("INSERT INTO t VALUES (1)");
+      // The gateway waits for the client's transaction, which is rolled back when the client is cut off.
+      expect(await count()).toBe(0);
+      await expect(c.query("COMMIT")).rejects.toThrow();
+    } finally {
+      await quick.close();
+    }
+  });
+
   it("rolls back what a client that disappears left open, and resets what it set", async () => {
     const [before] = (await pglite.query<{ search_path: string }>("SHOW search_path")).rows;
     const c = await client();
