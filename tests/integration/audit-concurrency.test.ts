@@ -23,6 +23,7 @@ import { applyMigrations } from "../../src/db/migrator.ts";
 import { grantRuntimeRole } from "../../src/db/runtime-role.ts";
 import { seed } from "../../src/db/seed.ts";
 import { verifyEveryWay } from "../support/audit.ts";
+import { ensureTestRoles, urlAs } from "../support/db.ts";
 import { freePorts, gatewayProcesses, sleep } from "../support/gateway-processes.ts";
 import {
   type ClientOutcome,
@@ -109,12 +110,7 @@ describe.skipIf(!testDatabaseUrl())("audit trail under concurrent load on two ga
     return u.toString();
   })();
   /** The gateways run as the runtime role `gerbang migrate` grants, as in production. */
-  const runtimeUrl = (() => {
-    const u = new URL(dbUrl);
-    u.username = "gerbang_runtime";
-    u.password = "";
-    return u.toString();
-  })();
+  const runtimeUrl = urlAs(dbUrl, "gerbang_runtime");
   let db: Database | undefined;
   let created = false;
   const { instances, start, kill, killAllNow } = gatewayProcesses({ databaseUrl: runtimeUrl, auditKey: AUDIT_KEY });
@@ -387,6 +383,7 @@ describe.skipIf(!testDatabaseUrl())("audit trail under concurrent load on two ga
     created = true;
     db = await openPostgres(dbUrl, 4);
     await applyMigrations(db);
+    await ensureTestRoles(["gerbang_runtime"]);
     await grantRuntimeRole(db, "gerbang_runtime");
     await seed(db.prisma, { citizens: CITIZENS });
     const alive = await db.query<{ id: string; domicileCode: string }>(

@@ -97,6 +97,34 @@ async function admin(adminUrl: string, sql: string): Promise<void> {
 
 /** The login role that owns the databases of openOwnedPostgres: no superuser, as production's owner should be. */
 export const TEST_OWNER_ROLE = "gerbang_test_owner";
+/** The test roles' password: ignored where the server trusts local connections, used where it does not. */
+const TEST_ROLE_PASSWORD = "gerbang-test-password";
+
+/**
+ * Makes sure the login roles exist, with the test password (as an operator would create them once,
+ * as a superuser). Roles belong to the whole server: tolerates another test file doing the same.
+ */
+export async function ensureTestRoles(roles: string[]): Promise<void> {
+  const adminUrl = testDatabaseUrl();
+  if (!adminUrl) throw new Error("ensureTestRoles needs TEST_DATABASE_URL");
+  for (const role of roles) {
+    // One file at a time (two concurrent ALTER ROLEs of one role fail with "tuple concurrently updated").
+    await admin(
+      adminUrl,
+      `BEGIN; SELECT pg_advisory_xact_lock(hashtext('gerbang test roles'));
+       DO $$ BEGIN CREATE ROLE "${role}" LOGIN; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$;
+       ALTER ROLE "${role}" LOGIN PASSWORD '${TEST_ROLE_PASSWORD}'; COMMIT`,
+    );
+  }
+}
+
+/** `url` with another login role (and the test password). */
+export function urlAs(url: string, role: string): string {
+  const u = new URL(url);
+  u.username = role;
+  u.password = TEST_ROLE_PASSWORD;
+  return u.toString();
+}
 
 export interface OwnedPostgres {
   /** Connected as the owner of the tables (not a superuser). */
@@ -120,27 +148,14 @@ export async function openOwnedPostgres(runtimeRole = "gerbang_runtime"): Promis
   const adminUrl = testDatabaseUrl();
   if (!adminUrl) throw new Error("openOwnedPostgres needs TEST_DATABASE_URL");
   const { grantRuntimeRole } = await import("../../src/db/runtime-role.ts");
-  for (const role of [TEST_OWNER_ROLE, runtimeRole]) {
-    // Tolerates another test file creating the same role at the same moment.
-    await admin(
-      adminUrl,
-      `DO $$ BEGIN CREATE ROLE "${role}" LOGIN; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$`,
-    );
-  }
+  await ensureTestRoles([TEST_OWNER_ROLE, runtimeRole]);
   const name = `gerbang_test_${randomBytes(6).toString("hex")}`;
   await admin(adminUrl, `CREATE DATABASE "${name}" OWNER "${TEST_OWNER_ROLE}"`);
-  const urlAs = (user: string) => {
-    const url = new URL(adminUrl);
-    url.pathname = `/${name}`;
-    url.username = user;
-    url.password = "";
-    return url.toString();
-  };
   const superUrl = new URL(adminUrl);
   superUrl.pathname = `/${name}`;
   let owner: Database | undefined;
   try {
-    owner = await openPostgres(urlAs(TEST_OWNER_ROLE), 4);
+    owner = await openPostgres(urlAs(superUrl.toString(), TEST_OWNER_ROLE), 4);
     await applyMigrations(owner);
     await grantRuntimeRole(owner, runtimeRole);
   } catch (error) {
@@ -151,8 +166,8 @@ export async function openOwnedPostgres(runtimeRole = "gerbang_runtime"): Promis
   const db = owner;
   return {
     owner: db,
-    ownerUrl: urlAs(TEST_OWNER_ROLE),
-    runtimeUrl: urlAs(runtimeRole),
+    ownerUrl: urlAs(superUrl.toString(), TEST_OWNER_ROLE),
+    runtimeUrl: urlAs(superUrl.toString(), runtimeRole),
     runtimeRole,
     superUrl: superUrl.toString(),
     async close() {
