@@ -33,7 +33,9 @@ async function prepare(db: Database, log: ReturnType<typeof createLogger>): Prom
     const what = status.pending.length
       ? `${status.pending.length} pending migration(s): ${status.pending.join(", ")}`
       : status.problems.join("; ");
-    throw new Error(`The database is behind the migrations (${what}). Run: DATABASE_URL=... npx gerbang migrate`);
+    throw new Error(
+      `The database is behind the migrations (${what}). Run, as the owner of the tables: MIGRATION_DATABASE_URL=... npx gerbang migrate`,
+    );
   }
 }
 
