@@ -26,6 +26,8 @@ export interface Database {
   queryRows(sql: string, params?: unknown[]): Promise<unknown[][]>;
   /** Counts SQL statements Prisma sends; tests and benchmarks read it to pin N+1 behaviour. */
   statements: { count: number };
+  /** PGlite only: the data directory as a gzipped tarball, consistent as of the call (backups). */
+  dumpDataDir?: () => Promise<Blob>;
   close(): Promise<void>;
 }
 
@@ -140,13 +142,14 @@ export async function openPostgres(url: string, poolSize = 10, options: OpenOpti
 /** Wraps an already open PGlite instance (tests clone a migrated template this way). */
 export function fromPglite(pglite: PGlite, close: () => Promise<void> = () => pglite.close()): Database {
   const adapterFactory = new SafePrismaPGlite(pglite);
-  return withPrisma(
+  const db = withPrisma(
     "pglite",
     adapterFactory,
     async (sql, params) => (await pglite.query(sql, params)).rows as Record<string, unknown>[],
     async (sql, params) => (await pglite.query<unknown[]>(sql, params, { rowMode: "array" })).rows,
     close,
   );
+  return { ...db, dumpDataDir: () => pglite.dumpDataDir("gzip") };
 }
 
 function withPrisma(

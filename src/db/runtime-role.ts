@@ -183,7 +183,7 @@ export async function privilegeProblems(db: Database): Promise<string[]> {
     // A superuser may do everything below too; naming that once is enough.
     const name = who.sessionSuper ? who.session : who.user;
     return [
-      `connected as "${name}", a superuser: it can switch the audit triggers off (session_replication_role) and rewrite the trail`,
+      `connected as ${name}, a superuser: it can switch the audit triggers off (session_replication_role) and rewrite the trail`,
     ];
   }
   const owned = await db.query<{ table: string; owner: string }>(

@@ -41,17 +41,24 @@ builder.prismaObject("Citizen", {
   description: "Penduduk: a citizen. Never deleted; status changes instead.",
   fields: (t) => ({
     id: t.exposeID("id"),
-    nik: t.exposeString("nik", { description: "NIK, 16 digits. Masked unless policy and purpose allow." }),
-    familyCardNumber: t.exposeString("familyCardNumber", { description: "No. KK (family card), 16 digits." }),
+    nik: t.expose("nik", {
+      type: "MaskableNik",
+      description: "NIK, 16 digits. Masked unless policy and purpose allow.",
+    }),
+    familyCardNumber: t.expose("familyCardNumber", {
+      type: "MaskableFamilyCardNumber",
+      description: "No. KK (family card), 16 digits. Masked unless policy and purpose allow.",
+    }),
     fullName: t.exposeString("fullName"),
     birthPlace: t.exposeString("birthPlace"),
-    birthDate: t.expose("birthDate", { type: "Date" }),
+    birthDate: t.expose("birthDate", { type: "MaskableDate", description: "Masked to the year for some roles." }),
     sex: t.expose("sex", { type: Sex }),
     religion: t.expose("religion", { type: Religion }),
     maritalStatus: t.expose("maritalStatus", { type: MaritalStatus }),
     occupation: t.exposeString("occupation"),
-    address: t.string({
-      description: "Street, RT/RW, village, district, regency, province. Masked to district and regency.",
+    address: t.field({
+      type: "MaskableAddress",
+      description: "Street, RT/RW, village, district, regency, province. Masked to the area (village and up).",
       select: addressSelect,
       resolve: (c) => formatAddress(addressParts(c)),
     }),

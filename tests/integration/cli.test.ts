@@ -78,6 +78,12 @@ describe("gerbang CLI", () => {
     expect(md.code).toBe(0);
     expect(md.stdout).toMatch(/^\| field \| admin \| agency_app \|/);
     expect(md.stdout).toMatch(/\| Citizen\.nik \| denied \| denied \| masked \(nik\) \|/);
+    // Masks are judged together: per role, the parts of each maskable value it learns and those hidden.
+    expect(md.stdout).toMatch(
+      /\| Citizen\.nik \(parts known\) \|.*\| knows district, birth year, day and month of birth, sex; hidden: NIK serial/,
+    );
+    expect(md.stdout).toMatch(/^- Masks are judged together, per role/m);
+    expect(md.stdout).toMatch(/^- Masker birthYear \(MaskableDate\): .*`1990-\*\*-\*\*`/m);
     const html = gerbang(["policy", "matrix", "--format", "html"]);
     expect(html.stdout).toMatch(/^<!doctype html>/);
     expect(gerbang(["policy", "matrix", "--format", "pdf"]).code).toBe(1);
