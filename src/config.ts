@@ -19,6 +19,21 @@ const Env = z.object({
     .refine((v) => v === undefined || v === "" || isPostgresUrl(v), {
       message: "must be a postgres:// or postgresql:// URL, e.g. postgresql://user@127.0.0.1:5432/gerbang",
     }),
+  /**
+   * The table owner's PostgreSQL URL, for `gerbang migrate` only; absent means DATABASE_URL. With it,
+   * DATABASE_URL is the gateway's own connection as DATABASE_RUNTIME_ROLE (README "Running on PostgreSQL").
+   */
+  MIGRATION_DATABASE_URL: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || v === "" || isPostgresUrl(v), {
+      message: "must be a postgres:// or postgresql:// URL of the tables' owner",
+    }),
+  /** The role `gerbang migrate` creates and grants what the gateway needs, and nothing that rewrites the trail. */
+  DATABASE_RUNTIME_ROLE: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, "must be a lowercase PostgreSQL role name (letters, digits, _)")
+    .default("gerbang_runtime"),
   DATA_DIR: z.string().min(1).default("./data"),
   /** Expected `iss` of user tokens. */
   JWT_ISSUER: z.string().min(1).default("gerbang-dev"),
@@ -134,6 +149,10 @@ export interface Config {
   port: number;
   host: string;
   database: DatabaseTarget;
+  /** What `gerbang migrate` connects to: the owner of the tables (MIGRATION_DATABASE_URL), else `database`. */
+  migrationDatabase: DatabaseTarget;
+  /** The PostgreSQL role the gateway runs as, created and granted by `gerbang migrate`. */
+  runtimeRole: string;
   auth: {
     issuer: string;
     audience: string;
@@ -188,17 +207,23 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   if (production && e.CORS_ORIGINS?.includes("*")) {
     problems.push("CORS_ORIGINS: * (any origin) is not allowed in production; list the origins");
   }
+  if (e.MIGRATION_DATABASE_URL && !e.DATABASE_URL) {
+    problems.push("MIGRATION_DATABASE_URL needs DATABASE_URL too (the gateway's own connection, as the runtime role)");
+  }
   if (problems.length > 0) throw new ConfigError(`Invalid environment: ${problems.join("; ")}`);
 
   const auditKey = e.AUDIT_HMAC_KEY ?? "gerbang-development-audit-key-not-for-production";
   const useDevKey = !production && !e.JWT_SECRET && !e.JWT_PUBLIC_KEY && !e.JWT_JWKS_URL;
+  const database: DatabaseTarget = e.DATABASE_URL
+    ? { kind: "postgres", url: e.DATABASE_URL }
+    : { kind: "pglite", dataDir: path.resolve(e.DATA_DIR) };
   return {
     env: e.NODE_ENV,
     port: e.PORT,
     host: e.HOST,
-    database: e.DATABASE_URL
-      ? { kind: "postgres", url: e.DATABASE_URL }
-      : { kind: "pglite", dataDir: path.resolve(e.DATA_DIR) },
+    database,
+    migrationDatabase: e.MIGRATION_DATABASE_URL ? { kind: "postgres", url: e.MIGRATION_DATABASE_URL } : database,
+    runtimeRole: e.DATABASE_RUNTIME_ROLE,
     auth: {
       issuer: e.JWT_ISSUER,
       audience: e.JWT_AUDIENCE,

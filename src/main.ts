@@ -75,6 +75,7 @@ const EXPECTED = new Set([
   "ConfigError",
   "DatabaseUnavailableError",
   "DataDirInUseError",
+  "RuntimeRoleError",
   "PolicyError",
   "BackupError",
   "ToolMissingError",

@@ -81,8 +81,9 @@ export const restoreCommand: Command = {
 Usage: gerbang restore BACKUP [--into URL|DIR] [--force] [--verify]
 
 Restores a backup made by gerbang backup into --into (a postgres:// URL for a PostgreSQL backup, a
-data directory for a PGlite one; default: the configured database). It always verifies: the files'
-checksums first, then the dump is restored into a NEW database beside the target (named
+data directory for a PGlite one; default: the configured database, as its owner:
+MIGRATION_DATABASE_URL, else DATABASE_URL). It always verifies: the files' checksums first, then
+the dump is restored into a NEW database beside the target (named
 <target>_restore_…, or <dir>.restoring-…) and every check of backup verify runs there; only when
 all pass is it renamed into place. A failure leaves the target untouched and removes the copy.
 

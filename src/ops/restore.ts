@@ -45,7 +45,9 @@ export async function restoreBackup(
   progress: Progress,
 ): Promise<RestoreResult> {
   const manifest = readManifest(backupDir);
-  const into = options.into ?? (config.database.kind === "postgres" ? config.database.url : config.database.dataDir);
+  // The tables' owner (MIGRATION_DATABASE_URL) restores: the gateway's runtime role may not create them.
+  const target = config.migrationDatabase;
+  const into = options.into ?? (target.kind === "postgres" ? target.url : target.dataDir);
   const intoPostgres = /^postgres(ql)?:\/\//.test(into);
   if (intoPostgres !== (manifest.engine === "postgres"))
     throw new BackupError(
