@@ -136,7 +136,8 @@ Checks the live database (DATABASE_URL, or PGlite in DATA_DIR) and exits 0 only 
     const { openDatabase } = await import("../db/database.ts");
     const { formatDoctor, runDoctor } = await import("../ops/doctor.ts");
     const { defaultVerifyWorkers } = await import("../audit/verify.ts");
-    const db = await openDatabase(config.database);
+    // It only reads: beside a running embedded gateway it goes through the gateway's socket.
+    const db = await openDatabase(config.database, { joinRunningGateway: true });
     try {
       const report = await runDoctor(db, config, {
         backupDir: config.backup.dir,

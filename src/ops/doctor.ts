@@ -40,7 +40,7 @@ export async function runDoctor(db: Database, config: Config, options: DoctorOpt
   const expected = await expectedCatalog();
   checks.push({ name: "schema", problems: compareCatalogs(expected, await readCatalog(db)) });
   checks.push({ name: "data", problems: await constraintViolations(db, expected) });
-  checks.push(await privileges(db));
+  checks.push(await privileges(db, config));
   const audit = await verifyAudit(db, config.auditKey, options.parallel ? { parallel: options.parallel } : {});
   checks.push({
     name: "audit chain",
@@ -52,8 +52,9 @@ export async function runDoctor(db: Database, config: Config, options: DoctorOpt
   return { healthy: checks.every((c) => c.problems.length === 0), checks };
 }
 
-async function privileges(db: Database): Promise<Check> {
-  if (db.kind === "pglite")
+async function privileges(db: Database, config: Config): Promise<Check> {
+  // PGlite (in this process, or a running gateway's through its socket) has no other account.
+  if (config.database.kind === "pglite")
     return {
       name: "privileges",
       problems: [],

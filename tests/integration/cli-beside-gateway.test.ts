@@ -1,5 +1,5 @@
 // The CLI beside a running embedded gateway (issue 11): `gerbang serve` holds PGlite's data
-// directory, and `audit seal`, `audit verify`, `migrate status` and `seed` still reach it, through the gateway's
+// directory, and `audit seal`, `audit verify`, `migrate status`, `seed` and `backup` still reach it, through the gateway's
 // socket, while it keeps answering requests. `migrate` (deploy) is refused: on PGlite the gateway
 // applies migrations itself when it starts.
 import { spawn } from "node:child_process";
@@ -97,6 +97,37 @@ describe.runIf(process.platform === "linux")("the CLI beside a running embedded 
     expect((await graphql(`{ citizens(first: 1) { totalCount } }`)).data).toEqual({
       citizens: { totalCount: citizens.totalCount },
     });
+  });
+
+  it("backs up the running gateway's database, which keeps answering; the backup verifies", async () => {
+    const backups = path.join(scratch, "backups");
+    // A request sent while the backup runs waits for the copy, then is answered.
+    const [backup, during] = await Promise.all([
+      gerbang(["backup", "--to", backups], env),
+      (async () => {
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        return graphql(`{ citizens(first: 1) { totalCount } }`);
+      })(),
+    ]);
+    expect(backup.code, backup.stderr).toBe(0);
+    expect(backup.stderr).toMatch(/a gateway holds .*: pausing its database while the data directory is copied/);
+    expect(during.errors).toBeUndefined();
+    const dir = /backup written: (\S+)/.exec(backup.stdout)?.[1] as string;
+    const manifest = JSON.parse(fs.readFileSync(path.join(dir, "manifest.json"), "utf8")) as {
+      facts: { rowCounts: Record<string, number> };
+    };
+    expect(manifest.facts.rowCounts.Citizen).toBe(2000);
+    expect(manifest.facts.rowCounts.AuditEntry).toBeGreaterThan(0); // the mutation of the test above
+    const verified = await gerbang(["backup", "verify", dir], env);
+    expect(verified.code, verified.stdout).toBe(0);
+    expect(verified.stdout).toMatch(/^verified: /m);
+    // Nothing of ours travelled: no socket, no lock in the dump.
+    expect(fs.readdirSync(dir).sort()).toEqual(["manifest.json", "pgdata.tar.gz", "verified.json"]);
+    // doctor reads through the gateway too, and sees the verified backup.
+    const doctor = await gerbang(["doctor"], { ...env, BACKUP_DIR: backups });
+    expect(doctor.stdout).toMatch(/schema\s+ok/);
+    expect(doctor.stdout).toMatch(/backups\s+ok/);
+    expect(doctor.code, doctor.stdout).toBe(0);
   });
 
   it("reports migration status and refuses a second seed through the gateway; refuses to migrate beneath it", async () => {
