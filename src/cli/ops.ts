@@ -91,7 +91,9 @@ A target that exists and is not empty is refused unless --force; with --force it
 renamed (<name>_before_restore_<time>, or <dir>.before-restore-<time>), so it can be inspected or
 dropped later. On PostgreSQL the account needs CREATEDB, and no gateway may be connected to the
 target while it is swapped: stop them first. Stop the gateway before restoring over a PGlite data
-directory. Afterwards run gerbang migrate (it grants the runtime role again), then gerbang doctor.`,
+directory. On PostgreSQL the runtime role (DATABASE_RUNTIME_ROLE) gets its rights on the restored
+database before it is put in place. Afterwards run gerbang migrate (for a backup of an older version),
+then gerbang doctor.`,
   async run(argv) {
     const { values, positionals } = parse(
       argv,
