@@ -1,7 +1,7 @@
 // Keyed hashes for the audit trail. Entries are hashed when written; seals hash batches of entries
 // and chain to each other; verify recomputes all of it. Everything is HMAC-SHA256 with AUDIT_HMAC_KEY,
 // so someone with database access but without the key cannot forge a consistent history.
-import { createHmac } from "node:crypto";
+import { createHash, createHmac } from "node:crypto";
 
 export const ZERO_HASH = "0".repeat(64);
 
@@ -121,16 +121,93 @@ export const OPTIONAL_TAIL_FIELDS = ["clientRequestId"] as const satisfies Reado
 /** Every hashed field, in hash order: the columns an entry is written with, but for its hash. */
 export const ENTRY_FIELDS = [...HEAD_FIELDS, "changes", ...TAIL_FIELDS, ...OPTIONAL_TAIL_FIELDS] as const;
 
-/** HMAC over the canonical JSON array of the content. */
+/** The version of the entry hash that new entries are written with (the hashVersion column). */
+export const ENTRY_HASH_VERSION = 2;
+
+const headJson = (e: EntryContent) =>
+  JSON.stringify(HEAD_FIELDS.map((f) => (f === "at" ? (typeof e.at === "string" ? e.at : e.at.toISOString()) : e[f])));
+const tailJson = (e: EntryContent) =>
+  JSON.stringify([...TAIL_FIELDS.map((f) => e[f]), ...OPTIONAL_TAIL_FIELDS.flatMap((f) => e[f] ?? [])]);
+
+/**
+ * Version 2 of the entry hash: HMAC of the SHA-256 of `[HEAD,changes,TAIL]`, where `changes` is
+ * written as PostgreSQL writes jsonb as text (jsonbText). PostgreSQL can then compute the SHA-256 of
+ * every entry itself, in C, from its own columns (verify.ts), and verify only HMACs 64 characters per
+ * entry instead of parsing and re-serializing the entry in JavaScript. HMAC over a collision-resistant
+ * digest is as strong as HMAC over the text.
+ */
 export function entryHash(key: string, e: EntryContent): string {
-  const at = typeof e.at === "string" ? e.at : e.at.toISOString();
-  return entryHashOfJson(
-    key,
-    JSON.stringify(HEAD_FIELDS.map((f) => (f === "at" ? at : e[f]))),
-    e.changes,
-    JSON.stringify([...TAIL_FIELDS.map((f) => e[f]), ...OPTIONAL_TAIL_FIELDS.flatMap((f) => e[f] ?? [])]),
-  );
+  return hmac(key, `entry.v2|${sha256Hex(`[${headJson(e)},${jsonbText(e.changes ?? null)},${tailJson(e)}]`)}`);
 }
+
+/** Version 1 (entries written before 2026-12-02): HMAC over the canonical JSON array of the content. */
+export function entryHashV1(key: string, e: EntryContent): string {
+  return entryHashOfJson(key, headJson(e), e.changes, tailJson(e));
+}
+
+/** The keyed hash of an entry of version 2 from the SHA-256 of its text, as PostgreSQL computes it. */
+export const entryHashOfDigest = (key: string, sha256: string) => hmac(key, `entry.v2|${sha256}`);
+
+export const sha256Hex = (text: string) => createHash("sha256").update(text).digest("hex");
+
+/**
+ * A JSON value as PostgreSQL writes a jsonb value as text: object keys shortest first, then by their
+ * UTF-8 bytes; ", " and ": " between items. Strings are escaped as JSON.stringify escapes them (pinned
+ * by tests/integration/audit-verify.test.ts). Numbers are safe integers only (storable() makes any
+ * other number a string): their text is the same in both.
+ */
+export function jsonbText(value: unknown): string {
+  if (value === null || value === undefined) return "null";
+  if (typeof value === "number") {
+    if (!Number.isSafeInteger(value)) throw new Error(`jsonbText: ${value} is not a safe integer`);
+    return String(value);
+  }
+  if (typeof value !== "object") return JSON.stringify(value) ?? "null";
+  if (typeof (value as { toJSON?: unknown }).toJSON === "function")
+    return jsonbText((value as { toJSON(): unknown }).toJSON());
+  if (Array.isArray(value)) return `[${value.map(jsonbText).join(", ")}]`;
+  const members = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined && typeof v !== "function" && typeof v !== "symbol")
+    .map(([k, v]) => ({ k, bytes: Buffer.from(k, "utf8"), v }))
+    .sort((a, b) => a.bytes.length - b.bytes.length || Buffer.compare(a.bytes, b.bytes));
+  return `{${members.map((m) => `${JSON.stringify(m.k)}: ${jsonbText(m.v)}`).join(", ")}}`;
+}
+
+/** The content of an access entry (a reveal of a clear value) that its hash covers. */
+export interface AccessContent {
+  at: Date | string;
+  actor: string;
+  role: string;
+  agencyCode: string | null;
+  clientId: string | null;
+  citizenId: string;
+  field: string;
+  purpose: string;
+  caseRef: string;
+  requestId: string;
+}
+
+/** The hashed fields of an access entry, in hash order. */
+export const ACCESS_FIELDS = [
+  "at",
+  "actor",
+  "role",
+  "agencyCode",
+  "clientId",
+  "citizenId",
+  "field",
+  "purpose",
+  "caseRef",
+  "requestId",
+] as const satisfies ReadonlyArray<keyof AccessContent>;
+
+/** HMAC of the SHA-256 of the JSON array of the fields (PostgreSQL computes the SHA-256 in verify). */
+export function accessHash(key: string, a: AccessContent): string {
+  const at = typeof a.at === "string" ? a.at : a.at.toISOString();
+  return accessHashOfDigest(key, sha256Hex(JSON.stringify(ACCESS_FIELDS.map((f) => (f === "at" ? at : a[f])))));
+}
+
+export const accessHashOfDigest = (key: string, sha256: string) => hmac(key, `access.v1|${sha256}`);
 
 /**
  * The same hash from the JSON arrays of the HEAD and TAIL values (`at` as ISO text; TAIL followed by
@@ -148,22 +225,27 @@ export function keyedValueHash(key: string, value: unknown): string | null {
   return `hmac:${hmac(key, `value|${String(value)}`).slice(0, 32)}`;
 }
 
-export function sealHash(
-  key: string,
-  s: {
-    id: number;
-    sealedAt: Date;
-    entryCount: number;
-    firstSeq: bigint;
-    lastSeq: bigint;
-    digest: string;
-    prevHash: string;
-  },
-): string {
-  return hmac(
-    key,
-    ["seal", s.id, s.sealedAt.toISOString(), s.entryCount, s.firstSeq, s.lastSeq, s.digest, s.prevHash].join("|"),
-  );
+export interface SealContent {
+  id: number;
+  sealedAt: Date;
+  entryCount: number;
+  firstSeq: bigint;
+  lastSeq: bigint;
+  digest: string;
+  prevHash: string;
+  /** 1: audit entries only (seals made before 2026-12-02); 2: and access entries. */
+  version: number;
+  accessCount: number;
+  accessFirstSeq: bigint | null;
+  accessLastSeq: bigint | null;
+  accessDigest: string | null;
+}
+
+export function sealHash(key: string, s: SealContent): string {
+  const common = [s.id, s.sealedAt.toISOString(), s.entryCount, s.firstSeq, s.lastSeq, s.digest];
+  if (s.version === 1) return hmac(key, ["seal", ...common, s.prevHash].join("|"));
+  const access = [s.accessCount, s.accessFirstSeq ?? "", s.accessLastSeq ?? "", s.accessDigest ?? ""];
+  return hmac(key, [`seal.v${s.version}`, ...common, ...access, s.prevHash].join("|"));
 }
 
 export function headMac(key: string, sealId: number, sealHashValue: string): string {

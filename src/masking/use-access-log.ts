@@ -1,6 +1,7 @@
 // Writes the clear reveals of a request as access entries before the response leaves. If they
 // cannot be written, the response carries no data: a clear value is never shown unrecorded.
 import type { Plugin } from "graphql-yoga";
+import { accessHash } from "../audit/hash.ts";
 import type { Context } from "../context.ts";
 import { UnavailableError } from "../errors.ts";
 
@@ -13,18 +14,25 @@ export function useAccessLog(): Plugin<Context> {
           if (!ctx.reveals?.length) return;
           const unique = new Map(ctx.reveals.map((r) => [`${r.citizenId}|${r.field}`, r]));
           try {
+            // Each entry carries its keyed hash, like an audit entry: the sealer seals it and verify
+            // checks it, so a forged or deleted reveal shows.
+            const at = new Date();
             await ctx.db.accessEntry.createMany({
-              data: [...unique.values()].map((r) => ({
-                actor: ctx.principal.subject,
-                role: ctx.principal.role,
-                agencyCode: ctx.principal.agencyCode ?? null,
-                clientId: ctx.principal.kind === "client" ? ctx.principal.subject : null,
-                citizenId: r.citizenId,
-                field: r.field,
-                purpose: ctx.purpose ?? "",
-                caseRef: ctx.caseRef ?? "",
-                requestId: ctx.requestId,
-              })),
+              data: [...unique.values()].map((r) => {
+                const content = {
+                  at,
+                  actor: ctx.principal.subject,
+                  role: ctx.principal.role,
+                  agencyCode: ctx.principal.agencyCode ?? null,
+                  clientId: ctx.principal.kind === "client" ? ctx.principal.subject : null,
+                  citizenId: r.citizenId,
+                  field: r.field,
+                  purpose: ctx.purpose ?? "",
+                  caseRef: ctx.caseRef ?? "",
+                  requestId: ctx.requestId,
+                };
+                return { ...content, hash: accessHash(ctx.auditKey, content) };
+              }),
             });
           } catch {
             setResult({

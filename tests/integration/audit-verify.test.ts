@@ -1,7 +1,15 @@
 // verify reads entries in numeric seq order across seals and pages (a regression: it once sorted by
 // the text of seq, 1, 10, 2, and called an intact trail broken as soon as a seal spanned 9 → 10).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type EntryContent, entryHash, entryHashOfJson, HEAD_FIELDS } from "../../src/audit/hash.ts";
+import {
+  type EntryContent,
+  entryHash,
+  entryHashOfDigest,
+  entryHashV1,
+  HEAD_FIELDS,
+  jsonbText,
+  sha256Hex,
+} from "../../src/audit/hash.ts";
 import { sealAll } from "../../src/audit/seal.ts";
 import { checkPart, verifyAudit } from "../../src/audit/verify.ts";
 import type { Database } from "../../src/db/database.ts";
@@ -53,10 +61,25 @@ describe.each(databaseKinds())("audit verify on %s", (kind) => {
     const [first] = await db.query<{ id: number }>(`select min(id)::int as id from "AuditSeal"`);
     const seen = { ids: [first?.id ?? 0], newest: first?.id ?? 0 };
     const members: number[] = [];
-    const part = await checkPart(db.queryRows, testConfig.auditKey, seen, { after: "-1", upTo: null }, (_, __, n) => {
-      members.push(n);
+    const part = await checkPart(
+      db.queryRows,
+      "entry",
+      testConfig.auditKey,
+      seen,
+      { after: "-1", upTo: null },
+      (_, __, ___, n) => {
+        members.push(n);
+      },
+    );
+    expect(part).toEqual({
+      entries: 25,
+      sealed: 5,
+      unsealed: 20,
+      matching: 25,
+      legacy: 0,
+      problems: [],
+      problemCount: 0,
     });
-    expect(part).toEqual({ entries: 25, sealed: 5, unsealed: 20 });
     expect(members.reduce((a, b) => a + b, 0)).toBe(5);
   });
 
@@ -98,40 +121,48 @@ describe.each(databaseKinds())("audit verify on %s", (kind) => {
         clientRequestId: null,
       };
       const c = content;
-      await fresh.query(
-        `insert into "AuditEntry" (at, actor, role, "agencyCode", "clientId", operation, mutation, event, "entityType",
-           "entityId", "citizenId", outcome, changes, purpose, "caseRef", "requestId", "clientIp", hash)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::"AuditOutcome", $13::jsonb, $14, $15, $16, $17, $18)`,
-        [
-          c.at,
-          c.actor,
-          c.role,
-          c.agencyCode,
-          c.clientId,
-          c.operation,
-          c.mutation,
-          c.event,
-          c.entityType,
-          c.entityId,
-          c.citizenId,
-          c.outcome,
-          JSON.stringify(c.changes),
-          c.purpose,
-          c.caseRef,
-          c.requestId,
-          c.clientIp,
-          entryHash(testConfig.auditKey, content),
-        ],
-      );
-      expect(await verifyEveryWay(fresh, testConfig.auditKey)).toEqual({
+      // Once as entries were hashed before 2026-12-02 (version 1, the column's default), once as now:
+      // an old trail still verifies, and PostgreSQL's text of `changes` is the one hash.ts writes.
+      for (const [version, hash] of [
+        [1, entryHashV1(testConfig.auditKey, content)],
+        [2, entryHash(testConfig.auditKey, content)],
+      ] as const) {
+        await fresh.query(
+          `insert into "AuditEntry" (at, actor, role, "agencyCode", "clientId", operation, mutation, event, "entityType",
+             "entityId", "citizenId", outcome, changes, purpose, "caseRef", "requestId", "clientIp", hash, "hashVersion")
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::"AuditOutcome", $13::jsonb, $14, $15, $16, $17, $18, $19)`,
+          [
+            c.at,
+            c.actor,
+            c.role,
+            c.agencyCode,
+            c.clientId,
+            c.operation,
+            c.mutation,
+            c.event,
+            c.entityType,
+            c.entityId,
+            c.citizenId,
+            c.outcome,
+            JSON.stringify(c.changes),
+            c.purpose,
+            c.caseRef,
+            c.requestId,
+            c.clientIp,
+            hash,
+            version,
+          ],
+        );
+      }
+      expect(await verifyEveryWay(fresh, testConfig.auditKey)).toMatchObject({
         intact: true,
-        entries: 1,
+        entries: 2,
         sealed: 0,
-        unsealed: 1,
+        unsealed: 2,
         seals: 0,
       });
-      expect(await sealAll(fresh.prisma, testConfig.auditKey)).toBe(1);
-      expect(await verifyEveryWay(fresh, testConfig.auditKey)).toMatchObject({ intact: true, sealed: 1 });
+      expect(await sealAll(fresh.prisma, testConfig.auditKey)).toBe(2);
+      expect(await verifyEveryWay(fresh, testConfig.auditKey)).toMatchObject({ intact: true, sealed: 2 });
 
       // One character of the actor changed, by a superuser with the append-only trigger off.
       await fresh.query(`ALTER TABLE "AuditEntry" DISABLE TRIGGER USER`);
@@ -139,7 +170,10 @@ describe.each(databaseKinds())("audit verify on %s", (kind) => {
       await fresh.query(`ALTER TABLE "AuditEntry" ENABLE TRIGGER USER`);
       const report = await verifyEveryWay(fresh, testConfig.auditKey);
       expect(report.intact).toBe(false);
-      expect(report.firstProblem?.reason).toMatch(/^entry \d+ was altered/);
+      expect(report.problems.map((p) => p.reason)).toEqual([
+        expect.stringMatching(/^entry \d+ was altered/),
+        expect.stringMatching(/^entry \d+ was altered/),
+      ]);
     } finally {
       await fresh.close();
     }
@@ -164,9 +198,8 @@ describe.each(databaseKinds())("audit verify on %s", (kind) => {
     const plain = entries[1] as EntryContent & { hash: string };
     const head = HEAD_FIELDS.map((f) => (f === "at" ? new Date(plain.at).toISOString() : plain[f]));
     const tail = [plain.purpose, plain.caseRef, plain.requestId, plain.clientIp];
-    expect(entryHashOfJson(testConfig.auditKey, JSON.stringify(head), plain.changes, JSON.stringify(tail))).toBe(
-      plain.hash,
-    );
+    const text = `[${JSON.stringify(head)},${jsonbText(plain.changes)},${JSON.stringify(tail)}]`;
+    expect(entryHashOfDigest(testConfig.auditKey, sha256Hex(text))).toBe(plain.hash);
     expect(await verifyEveryWay(db, testConfig.auditKey)).toMatchObject({ intact: true });
 
     const seq = entries[0]?.seq;

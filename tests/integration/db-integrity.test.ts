@@ -450,8 +450,8 @@ describe.each(databaseKinds())("database integrity rules (%s)", (kind) => {
     },
     {
       table: "AccessEntry",
-      insert: `INSERT INTO "AccessEntry" ("actor", "role", "citizenId", "field", "purpose", "caseRef", "requestId")
-               VALUES ('u-1', 'operator', 'c-1', 'nik', 'verification', 'CASE-1', 'req-1') RETURNING "seq"`,
+      insert: `INSERT INTO "AccessEntry" ("actor", "role", "citizenId", "field", "purpose", "caseRef", "requestId", "hash")
+               VALUES ('u-1', 'operator', 'c-1', 'nik', 'verification', 'CASE-1', 'req-1', repeat('0', 64)) RETURNING "seq"`,
     },
   ])("$table is append-only", ({ table, insert }) => {
     it("accepts INSERT and refuses UPDATE, DELETE and TRUNCATE", async () => {

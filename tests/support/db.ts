@@ -94,3 +94,34 @@ async function admin(adminUrl: string, sql: string): Promise<void> {
     await client.end();
   }
 }
+
+/** The tables of the sealed chain: what an owner of the audit tables can reach. */
+export const AUDIT_TABLES = ["AuditEntry", "AuditSeal", "AuditHead", "AccessEntry"] as const;
+
+/**
+ * A connection to a PostgreSQL test database as a fresh non-superuser role that owns the audit
+ * tables (the issue-11 insider: the gateway's account when it owns its tables). drop() removes the
+ * role; call it after the database is closed (dropped).
+ */
+export async function auditTableOwner(db: Database & { url?: string }): Promise<{
+  db: Database;
+  role: string;
+  drop(): Promise<void>;
+}> {
+  const adminUrl = testDatabaseUrl();
+  if (!adminUrl || !db.url) throw new Error("auditTableOwner needs a PostgreSQL test database");
+  const role = `gerbang_owner_${randomBytes(4).toString("hex")}`;
+  await admin(adminUrl, `CREATE ROLE "${role}" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS`);
+  for (const t of AUDIT_TABLES) await db.query(`ALTER TABLE "${t}" OWNER TO "${role}"`);
+  const url = new URL(db.url);
+  url.username = role;
+  const owner = await openPostgres(url.toString(), 1);
+  return {
+    db: owner,
+    role,
+    async drop() {
+      await owner.close().catch(() => {});
+      await admin(adminUrl, `DROP ROLE IF EXISTS "${role}"`);
+    },
+  };
+}
