@@ -10,6 +10,7 @@ import {
   HEAD_FIELDS,
   OPTIONAL_TAIL_FIELDS,
   TAIL_FIELDS,
+  TEXT_FIELDS,
 } from "./hash.ts";
 
 export type ChainKind = "entry" | "access";
@@ -18,12 +19,21 @@ export type ChainKind = "entry" | "access";
 export const isoText = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 const COLUMN: Record<string, string> = { at: isoText("at") };
 const textArray = (fields: readonly string[]) => `array[${fields.map((f) => COLUMN[f] ?? `"${f}"::text`).join(", ")}]`;
-// JSON arrays written by PostgreSQL (array_to_json, in C): its text for strings and null is
+// Version 1: JSON arrays written by PostgreSQL (array_to_json, in C): its text for strings and null is
 // JSON.stringify's (tests/integration/audit-verify.test.ts pins that, character by character).
 const jsonArray = (fields: readonly string[]) => `array_to_json(${textArray(fields)})::text`;
 /** TAIL, then the OPTIONAL_TAIL values that are not null (array_remove drops NULLs). */
 const tailArray = `array_to_json(${textArray(TAIL_FIELDS)} || array_remove(${textArray(OPTIONAL_TAIL_FIELDS)}, null))::text`;
 const sha256Of = (text: string) => `encode(sha256(convert_to(${text}, 'UTF8')), 'hex')`;
+/**
+ * hash.ts lengthPrefixed, written by PostgreSQL: one concat() (which writes a NULL as nothing, so a
+ * null field is ":,"), then `tail` (jsonb text, nothing when NULL). A chain of || would copy the
+ * growing text at every step: three times the CPU.
+ */
+const lengthPrefixed = (fields: readonly string[], tail?: string) => {
+  const column = (f: string) => COLUMN[f] ?? `"${f}"::text`;
+  return `concat(${fields.map((f) => `octet_length(${column(f)}), ':', ${column(f)}, ','`).join(", ")}${tail ? `, ${tail}` : ""})`;
+};
 const v1 = (expr: string) => `case when "hashVersion" = 1 then ${expr} end`;
 
 /**
@@ -31,10 +41,9 @@ const v1 = (expr: string) => `case when "hashVersion" = 1 then ${expr} end`;
  * tail (v1 entries only), hash, sealId, hashVersion]. `seq` is text.
  */
 export const ROW_COLUMNS: Record<ChainKind, string> = {
-  entry: `seq::text, case when "hashVersion" = 2 then ${sha256Of(
-    `'[' || ${jsonArray(HEAD_FIELDS)} || ',' || coalesce(changes::text, 'null') || ',' || ${tailArray} || ']'`,
-  )} end, ${v1(jsonArray(HEAD_FIELDS))}, ${v1("changes")}, ${v1(tailArray)}, hash, "sealId", "hashVersion"`,
-  access: `seq::text, ${sha256Of(jsonArray(ACCESS_FIELDS))}, null, null, null, hash, "sealId", 1`,
+  entry: `seq::text, case when "hashVersion" = 2 then ${sha256Of(lengthPrefixed(TEXT_FIELDS, "changes::text"))} end,
+    ${v1(jsonArray(HEAD_FIELDS))}, ${v1("changes")}, ${v1(tailArray)}, hash, "sealId", "hashVersion"`,
+  access: `seq::text, ${sha256Of(lengthPrefixed(ACCESS_FIELDS))}, null, null, null, hash, "sealId", 1`,
 };
 
 export const TABLE: Record<ChainKind, string> = { entry: '"AuditEntry"', access: '"AccessEntry"' };

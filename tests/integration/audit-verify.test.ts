@@ -6,9 +6,9 @@ import {
   entryHash,
   entryHashOfDigest,
   entryHashV1,
-  HEAD_FIELDS,
   jsonbText,
   sha256Hex,
+  TEXT_FIELDS,
 } from "../../src/audit/hash.ts";
 import { sealAll } from "../../src/audit/seal.ts";
 import { checkPart, verifyAudit } from "../../src/audit/verify.ts";
@@ -94,6 +94,21 @@ describe.each(databaseKinds())("audit verify on %s", (kind) => {
       samples,
     );
     expect(row?.json).toBe(JSON.stringify([...samples, null]));
+  });
+
+  it("has PostgreSQL write jsonb as text exactly as jsonbText does (version 2 hashes rely on it)", async () => {
+    const values = [
+      { b: { zz: [1, { y: null, x: "ä" }], a: true }, aa: "x", ä: 1, c: [], d: {}, "10": "n", "2": -3 },
+      { refused: { code: "BAD_USER_INPUT", field: "input.nik", rule: "nik_format" } },
+      { addressStreet: { before: "hmac:0123", after: null }, s: 'q"uote\\back\tslash\u0001\u007f😀\u2028' },
+      [],
+      "text",
+      false,
+    ];
+    for (const value of values) {
+      const [row] = await db.query<{ text: string }>(`select $1::jsonb::text as text`, [JSON.stringify(value)]);
+      expect(jsonbText(value)).toBe(row?.text);
+    }
   });
 
   it("checks entries whose text holds quotes, backslashes, control characters and non-ASCII, and names an edit", async () => {
@@ -194,12 +209,12 @@ describe.each(databaseKinds())("audit verify on %s", (kind) => {
     );
     expect(entries.map((e) => e.clientRequestId)).toEqual(["lb-7f3a-0001", null]);
     for (const e of entries) expect(entryHash(testConfig.auditKey, { ...e, at: new Date(e.at) })).toBe(e.hash);
-    // Without a caller's id, the hashed tail is the four values it always was.
+    // Version 2 hashes every text field length-prefixed (a null as ":,"), then `changes` as jsonb text.
     const plain = entries[1] as EntryContent & { hash: string };
-    const head = HEAD_FIELDS.map((f) => (f === "at" ? new Date(plain.at).toISOString() : plain[f]));
-    const tail = [plain.purpose, plain.caseRef, plain.requestId, plain.clientIp];
-    const text = `[${JSON.stringify(head)},${jsonbText(plain.changes)},${JSON.stringify(tail)}]`;
-    expect(entryHashOfDigest(testConfig.auditKey, sha256Hex(text))).toBe(plain.hash);
+    const values = TEXT_FIELDS.map((f) => (f === "at" ? new Date(plain.at).toISOString() : plain[f]));
+    expect(values.at(-1)).toBeNull();
+    const text = values.map((v) => (v === null ? ":," : `${Buffer.byteLength(v)}:${v},`)).join("");
+    expect(entryHashOfDigest(testConfig.auditKey, sha256Hex(text + jsonbText(plain.changes)))).toBe(plain.hash);
     expect(await verifyEveryWay(db, testConfig.auditKey)).toMatchObject({ intact: true });
 
     const seq = entries[0]?.seq;
