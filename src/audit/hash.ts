@@ -272,15 +272,22 @@ export function headMac(key: string, sealId: number, sealHashValue: string): str
   return hmac(key, `head|${sealId}|${sealHashValue}`);
 }
 
-/** One member of a seal as its digest takes it in. */
-export const sealDigestLine = (seq: bigint | number | string, hash: string) => `${seq}:${hash}\n`;
+/**
+ * One member of a seal as its digest takes it in: "seq:hash" in version-1 seals and for version-1
+ * entries; "seq:sha256:hash" in version-2 seals for entries whose content SHA-256 PostgreSQL computes
+ * (hash version 2, access entries). The digest then covers the content itself, so verify checks a
+ * sealed entry with one streaming HMAC per seal rather than one HMAC per entry, and HMACs entries
+ * one by one only in a seal that does not match (to name them).
+ */
+export const sealDigestLine = (seq: bigint | number | string, hash: string, sha256?: string | null) =>
+  sha256 ? `${seq}:${sha256}:${hash}\n` : `${seq}:${hash}\n`;
 
 /** Incremental digest over the members of a seal, fed in seq order (the sealer and verify share it). */
 export function sealDigest(key: string) {
   const h = createHmac("sha256", key);
   return {
-    add(seq: bigint | number | string, hash: string) {
-      h.update(sealDigestLine(seq, hash));
+    add(seq: bigint | number | string, hash: string, sha256?: string | null) {
+      h.update(sealDigestLine(seq, hash, sha256));
     },
     /** Several members' lines at once, already joined (verify's worker threads hand them over so). */
     addLines(lines: string) {

@@ -100,7 +100,8 @@ export async function sealPending(
       if (!next) throw new Error("no seal id");
       const digestOf = (rows: ChainRow[]) => {
         const digest = sealDigest(key);
-        for (const r of rows) digest.add(r[0], r[5] as string);
+        // Version-2 seals take the content's SHA-256 in too, where there is one (hash.ts sealDigestLine).
+        for (const r of rows) digest.add(r[0], r[5] as string, r[1]);
         return digest.hex();
       };
       const seqOf = (r: ChainRow | undefined) => (r ? BigInt(r[0]) : null);

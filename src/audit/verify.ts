@@ -94,6 +94,8 @@ export interface PartResult {
 export interface SealView {
   ids: number[];
   newest: number;
+  /** Version-1 seals: their digests do not cover content, so their members are checked one by one. */
+  v1: number[];
 }
 
 /** Takes a run of one seal's members, as joined "seq:hash" lines, in seq order. */
@@ -168,7 +170,11 @@ export async function verifyAudit(db: Database, key: string, options: VerifyOpti
     seal.d.addLines(lines);
     seal.count += count;
   };
-  const sealView: SealView = { ids: seals.map((s) => s.id), newest: seals[seals.length - 1]?.id ?? 0 };
+  const sealView: SealView = {
+    ids: seals.map((s) => s.id),
+    newest: seals[seals.length - 1]?.id ?? 0,
+    v1: seals.filter((s) => s.version === 1).map((s) => s.id),
+  };
   const parts =
     options.parallel && options.parallel.workers > 0
       ? await checkInWorkers(db, key, sealView, options.parallel, feed, options.onProgress)
@@ -189,6 +195,10 @@ export async function verifyAudit(db: Database, key: string, options: VerifyOpti
       extraCount += part.problemCount - part.problems.length;
     }
   }
+  // A version-2 seal whose digest matches vouches for its members' content; one that does not is
+  // checked member by member, to name what was altered. When nothing at all verifies, the key is
+  // wrong: the member-by-member pass would only say so a million times.
+  const hopeless = chain.matchingSeals === 0 && matching === 0;
   for (const s of seals) {
     for (const kind of KINDS) {
       const got = digests.get(`${kind}:${s.id}`);
@@ -198,13 +208,24 @@ export async function verifyAudit(db: Database, key: string, options: VerifyOpti
           : [s.accessCount, s.accessDigest, `access entries ${s.accessFirstSeq}..${s.accessLastSeq}`];
       if (kind === "access" && s.version === 1 && (got?.count ?? 0) === 0) continue; // v1 seals held none
       const expected = digest ?? sealDigest(key).hex();
-      if (!got || got.count !== count || got.d.hex() !== expected) {
-        problems.push({
-          order: BigInt(kind === "entry" ? s.firstSeq : (s.accessFirstSeq ?? s.firstSeq)),
-          sealId: s.id,
-          reason: `seal ${s.id} (${count ? range : `no ${kind === "entry" ? "entries" : "access entries"}`}): ${got?.count ?? 0} of ${count} ${kind === "entry" ? "entries" : "access entries"} match; one was deleted, inserted or renumbered`,
-        });
+      if (got && got.count === count && got.d.hex() === expected) {
+        if (s.version !== 1) matching += count;
+        continue;
       }
+      let altered = 0;
+      if (s.version !== 1 && !hopeless) {
+        const recheck = await checkSealMembers(db.queryRows, kind, key, s.id);
+        matching += recheck.matching;
+        altered = recheck.problems.length;
+        problems.push(...recheck.problems);
+      }
+      // Members altered in place explain the digest; otherwise one was deleted, inserted or renumbered.
+      if (altered > 0 && got?.count === count) continue;
+      problems.push({
+        order: BigInt(kind === "entry" ? s.firstSeq : (s.accessFirstSeq ?? s.firstSeq)),
+        sealId: s.id,
+        reason: `seal ${s.id} (${count ? range : `no ${kind === "entry" ? "entries" : "access entries"}`}): ${got?.count ?? 0} of ${count} ${kind === "entry" ? "entries" : "access entries"} match; one was deleted, inserted or renumbered`,
+      });
     }
   }
   problems.push(...(await legacyAccessProblems(db)));
@@ -351,6 +372,35 @@ function checkSealChain(
   return { problems, matchingSeals };
 }
 
+/** Checks the members of one seal whose digest covers their content one by one against their own hashes. */
+async function checkSealMembers(
+  queryRows: QueryRows,
+  kind: ChainKind,
+  key: string,
+  sealId: number,
+): Promise<{ matching: number; problems: Problem[] }> {
+  const rows = (await queryRows(
+    `select ${ROW_COLUMNS[kind]} from ${TABLE[kind]} where "sealId" = $1 order by ${TABLE[kind]}.seq`,
+    [sealId],
+  )) as ChainRow[];
+  const problems: Problem[] = [];
+  let matching = 0;
+  for (const r of rows) {
+    if (r[1] === null) continue; // no content digest (a version-1 entry): checked one by one already
+    if (rowHashMatches(kind, key, r)) matching++;
+    else problems.push(alteredProblem(kind, r[0]));
+  }
+  return { matching, problems };
+}
+
+function alteredProblem(kind: ChainKind, seq: string): Problem {
+  return {
+    order: BigInt(seq),
+    ...(kind === "entry" ? { seq } : { accessSeq: seq }),
+    reason: `${rowName(kind, seq)} was altered or forged (its content does not match its hash)`,
+  };
+}
+
 /**
  * Checks the rows of `kind` with after < seq <= upTo (no upper bound when upTo is null) in seq order,
  * and hands each seal's "seq:hash" lines to `members`, a page at a time, in seq order. The next page
@@ -366,6 +416,7 @@ export async function checkPart(
   onPage?: (entries: number) => void,
 ): Promise<PartResult> {
   const known = new Set(seals.ids);
+  const v1 = new Set(seals.v1);
   const result: PartResult = {
     entries: 0,
     sealed: 0,
@@ -401,19 +452,18 @@ export async function checkPart(
       run = [];
     };
     for (const r of rows as ChainRow[]) {
-      const [seq, , , , , hash, sealId] = r;
+      const [seq, sha256, , , , hash, sealId] = r;
       result.entries++;
       if (kind === "access" && hash === null && sealId === null) {
         result.legacy++; // written before access entries were hashed (see legacyAccessProblems)
         continue;
       }
-      if (rowHashMatches(kind, key, r)) result.matching++;
-      else
-        note({
-          order: BigInt(seq),
-          ...at(seq),
-          reason: `${rowName(kind, seq)} was altered or forged (its content does not match its hash)`,
-        });
+      // In a version-2 seal, the seal's digest covers the content's SHA-256: checked there, per seal.
+      const inV2Seal = sealId !== null && known.has(sealId) && !v1.has(sealId) && sha256 !== null;
+      if (!inV2Seal) {
+        if (rowHashMatches(kind, key, r)) result.matching++;
+        else note(alteredProblem(kind, seq));
+      }
       if (sealId === null || (sealId > seals.newest && !known.has(sealId))) {
         // Not sealed when verify read the seals (the sealer may have taken it in since).
         result.unsealed++;
@@ -432,7 +482,7 @@ export async function checkPart(
         flush();
         runSeal = sealId;
       }
-      run.push(sealDigestLine(seq, hash ?? ""));
+      run.push(sealDigestLine(seq, hash ?? "", inV2Seal ? sha256 : null));
     }
     flush();
     if (rows.length) onPage?.(result.entries);

@@ -59,7 +59,7 @@ describe.each(databaseKinds())("audit verify on %s", (kind) => {
     // The state the previous test left: 5 entries in the first seal, 20 in the second. As if the
     // second seal had been made just after verify read the seals:
     const [first] = await db.query<{ id: number }>(`select min(id)::int as id from "AuditSeal"`);
-    const seen = { ids: [first?.id ?? 0], newest: first?.id ?? 0 };
+    const seen = { ids: [first?.id ?? 0], newest: first?.id ?? 0, v1: [] };
     const members: number[] = [];
     const part = await checkPart(
       db.queryRows,
@@ -75,7 +75,8 @@ describe.each(databaseKinds())("audit verify on %s", (kind) => {
       entries: 25,
       sealed: 5,
       unsealed: 20,
-      matching: 25,
+      // The 5 sealed ones are checked through their seal's digest (it covers their content), not here.
+      matching: 20,
       legacy: 0,
       problems: [],
       problemCount: 0,
