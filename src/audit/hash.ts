@@ -191,15 +191,21 @@ export function jsonbText(value: unknown): string {
   return `{${members.map((m) => `${JSON.stringify(m.k)}: ${jsonbText(m.v)}`).join(", ")}}`;
 }
 
-/** The content of an access entry (a reveal of a clear value) that its hash covers. */
+/** The content of an access entry (a reveal of a clear value, or a lookup by identifier) that its hash covers. */
 export interface AccessContent {
   at: Date | string;
   actor: string;
   role: string;
   agencyCode: string | null;
   clientId: string | null;
-  citizenId: string;
+  /** REVEAL or LOOKUP. */
+  kind: string;
+  citizenId: string | null;
   field: string;
+  /** A lookup's outcome (FOUND, NOT_FOUND, OUT_OF_SCOPE); null for a reveal. */
+  outcome: string | null;
+  /** A lookup's searched identifier, as a keyed hash. */
+  valueHash: string | null;
   purpose: string;
   caseRef: string;
   requestId: string;
@@ -212,8 +218,11 @@ export const ACCESS_FIELDS = [
   "role",
   "agencyCode",
   "clientId",
+  "kind",
   "citizenId",
   "field",
+  "outcome",
+  "valueHash",
   "purpose",
   "caseRef",
   "requestId",

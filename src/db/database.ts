@@ -12,6 +12,7 @@ import { DEV_KEY_FILE } from "../audit/dev-key.ts";
 import type { DatabaseTarget } from "../config.ts";
 import { PrismaClient } from "../generated/prisma/client.ts";
 import { SafePrismaPGlite } from "./pglite-adapter.ts";
+import { listenOnSocket, socketDirectory, socketPath, socketUrl } from "./pglite-socket.ts";
 import { copyPgliteTemplate } from "./pglite-template.ts";
 
 export type Db = PrismaClient;
@@ -27,6 +28,8 @@ export interface Database {
   queryRows(sql: string, params?: unknown[]): Promise<unknown[][]>;
   /** Counts SQL statements Prisma sends; tests and benchmarks read it to pin N+1 behaviour. */
   statements: { count: number };
+  /** PGlite only: the data directory as a gzipped tarball, consistent as of the call (backups). */
+  dumpDataDir?: () => Promise<Blob>;
   close(): Promise<void>;
 }
 
@@ -57,25 +60,59 @@ export interface OpenOptions {
    * PGlite runs in-process and has no way to cancel a statement.
    */
   statementTimeoutMs?: number;
+  /**
+   * PGlite only: while this process holds the data directory, let gerbang's CLI in through a Unix
+   * socket inside it (src/db/pglite-socket.ts). `serve` sets it and is told where, or why not.
+   */
+  listenForCli?: (outcome: { path: string } | { unavailable: string }) => void;
+  /**
+   * PGlite only: when another process (a running gateway) holds the data directory, connect through
+   * its socket instead of failing. For the CLI's commands; never for a second gateway.
+   */
+  joinRunningGateway?: boolean;
 }
 
 export async function openDatabase(target: DatabaseTarget, options: OpenOptions = {}): Promise<Database> {
   if (target.kind === "postgres") return openPostgres(target.url, 10, options);
   fs.mkdirSync(target.dataDir, { recursive: true });
-  const release = takeDataDirLock(target.dataDir);
+  let release: () => void;
   try {
+    release = takeDataDirLock(target.dataDir);
+  } catch (error) {
+    if (error instanceof DataDirInUseError && options.joinRunningGateway) return joinRunning(target.dataDir, error);
+    throw error;
+  }
+  try {
+    // A socket left by a gateway that died: nobody listens there (we hold the lock now), and tools
+    // that copy or dump the directory should not meet it.
+    fs.rmSync(socketDirectory(target.dataDir), { recursive: true, force: true });
     // A new data directory starts as a copy of the build's migrated template, when it is current.
     // (The development audit key may be there already: config.ts makes it on first use.)
     if (fs.readdirSync(target.dataDir).every((name) => name === LOCK_FILE || name === DEV_KEY_FILE))
       await copyPgliteTemplate(target.dataDir);
     const pglite = await PGlite.create(target.dataDir, { startParams: PGLITE_START_PARAMS });
+    const socket = options.listenForCli ? await listenOnSocket(pglite, target.dataDir) : undefined;
+    if (socket) options.listenForCli?.("unavailable" in socket ? socket : { path: socket.path });
     return fromPglite(pglite, async () => {
+      if (socket && "close" in socket) await socket.close();
       await pglite.close();
       release();
     });
   } catch (error) {
     release();
     throw error;
+  }
+}
+
+/** The data directory is held by a running gateway: its socket, spoken to as PostgreSQL. */
+async function joinRunning(dataDir: string, inUse: DataDirInUseError): Promise<Database> {
+  const file = socketPath(dataDir);
+  if (!fs.existsSync(file)) throw new DataDirInUseError(`${inUse.message}; it offers no socket at ${file}`);
+  try {
+    // Two connections: verify fetches its next page while it hashes the current one.
+    return await openPostgres(socketUrl(dataDir), 2);
+  } catch (error) {
+    throw new DataDirInUseError(`${inUse.message}; its socket ${file} did not answer (${(error as Error).message})`);
   }
 }
 
@@ -109,13 +146,14 @@ export async function openPostgres(url: string, poolSize = 10, options: OpenOpti
 /** Wraps an already open PGlite instance (tests clone a migrated template this way). */
 export function fromPglite(pglite: PGlite, close: () => Promise<void> = () => pglite.close()): Database {
   const adapterFactory = new SafePrismaPGlite(pglite);
-  return withPrisma(
+  const db = withPrisma(
     "pglite",
     adapterFactory,
     async (sql, params) => (await pglite.query(sql, params)).rows as Record<string, unknown>[],
     async (sql, params) => (await pglite.query<unknown[]>(sql, params, { rowMode: "array" })).rows,
     close,
   );
+  return { ...db, dumpDataDir: () => pglite.dumpDataDir("gzip") };
 }
 
 function withPrisma(

@@ -41,6 +41,9 @@ export const SEED_REFERENCE_DATE = new Date("2026-01-01T00:00:00Z");
 const PRNG_SEED = 0x6e72_6267; // any constant works; changing it changes every row
 const DEFAULT_BATCH_SIZE = 2_000;
 const DAY_MS = 86_400_000;
+/** Mean of the drawn serials (see Generator.serial): people per district, birth date and sex; cards per district and day. */
+const NIK_SERIAL_MEAN = 12;
+const KK_SERIAL_MEAN = 40;
 
 export interface SeedOptions {
   /** How many citizens to create. */
@@ -645,9 +648,11 @@ class Generator {
   private readonly rng = new Sfc32(PRNG_SEED);
   // A separate stream for ids, so that adding a column with random data changes no id.
   private readonly idRng = new Sfc32(PRNG_SEED ^ 0x5eed);
+  // Serials have their own stream too, so that how they are drawn changes no other column.
+  private readonly serialRng = new Sfc32(PRNG_SEED ^ 0x5e41);
   private idCounter = 0;
-  private readonly nikSerials = new Map<string, number>();
-  private readonly kkSerials = new Map<string, number>();
+  private readonly nikSerials = new Map<string, Set<number>>();
+  private readonly kkSerials = new Map<string, Set<number>>();
   private readonly sequences = new Map<string, number>();
   private readonly seededAgencies: SeededAgency[] = [];
   private readonly agencyIndex = new Map<string, SeededAgency>();
@@ -812,7 +817,7 @@ class Generator {
     home.familyCardNumber = buildFamilyCardNumber({
       districtCode: district.code,
       issueDate,
-      serial: this.nextSerial(this.kkSerials, `${district.code}|${issueDate.getTime()}`),
+      serial: this.serial(this.kkSerials, `${district.code}|${issueDate.getTime()}`, KK_SERIAL_MEAN),
     });
     return { home, members };
   }
@@ -870,7 +875,7 @@ class Generator {
       districtCode: nikDistrict,
       birthDate: person.birthDate,
       sex: person.sex,
-      serial: this.nextSerial(this.nikSerials, nikPrefix),
+      serial: this.serial(this.nikSerials, nikPrefix, NIK_SERIAL_MEAN),
     });
     const status: CitizenStatus = r.weighted<CitizenStatus>([
       ["DECEASED", age >= 70 ? 25 : 2],
@@ -1160,11 +1165,26 @@ class Generator {
     return `${birth.toISOString().slice(0, 10).replaceAll("-", "")}${appointed}${pad(r.int(1, 12), 2)}${r.int(1, 2)}${pad(r.int(1, 20), 3)}`;
   }
 
-  private nextSerial(serials: Map<string, number>, key: string): number {
-    const next = (serials.get(key) ?? 0) + 1;
-    // 9,999 people of one district, birth date and sex: far beyond what this seed creates.
+  /**
+   * A serial not yet used under `key` (NIK: district + birth date + sex; No. KK: district + issue
+   * date). A real serial counts everyone registered under that key before, most of whom the demo does
+   * not hold: so it is drawn, mostly low and now and then in the tens or hundreds, rather than counted
+   * from 0001 (which made every demo NIK end in 0001 and every masked NIK look alike).
+   */
+  private serial(used: Map<string, Set<number>>, key: string, mean: number): number {
+    const taken = used.get(key) ?? new Set<number>();
+    used.set(key, taken);
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const drawn = Math.min(9999, 1 + Math.floor(-Math.log(1 - this.serialRng.float()) * mean));
+      if (!taken.has(drawn)) {
+        taken.add(drawn);
+        return drawn;
+      }
+    }
+    const next = Math.max(...taken) + 1;
+    // 9,999 people of one key: far beyond what this seed creates.
     if (next > 9999) throw new Error(`seed ran out of serials for ${key}`);
-    serials.set(key, next);
+    taken.add(next);
     return next;
   }
 

@@ -5,9 +5,10 @@ import fs from "node:fs";
 import path from "node:path";
 import { type GraphQLOutputType, type GraphQLSchema, getNamedType, isObjectType } from "graphql";
 import { isMap, isSeq, LineCounter, type Node, parseDocument } from "yaml";
-import { MASKERS, type MaskerName } from "../masking/maskers.ts";
+import { MASKER_INFO, type MaskerInfo, type MaskerName } from "../masking/maskers.ts";
 import { isModelName, type RowRule, rowRulesOf } from "../models.ts";
 import { type FieldAccess, Policy, type RolePolicy } from "./policy.ts";
+import { MASKABLE, rebuildMessage, rebuilds } from "./rebuild.ts";
 import { policyTypes } from "./types.ts";
 
 /** The roles SPEC.md names; a policy file for another role, or a missing one, is an error. */
@@ -90,7 +91,23 @@ function rowTypeOf(type: GraphQLOutputType): string {
   return named.name;
 }
 
-export function loadPolicy(dir: string, schema: GraphQLSchema): Policy {
+export interface LoadOptions {
+  /**
+   * The masker catalogue policies may name (default: the real one). Tests pass a catalogue with a
+   * masker that shows too much, to prove the loader judges masks by what they show, not by name.
+   */
+  maskers?: Readonly<Record<string, MaskerInfo>>;
+}
+
+/** The named type of `Type.field` in the schema. */
+function maskedTypeOf(schema: GraphQLSchema, type: string, field: string): string | undefined {
+  const t = schema.getType(type);
+  const f = t && isObjectType(t) ? t.getFields()[field] : undefined;
+  return f ? getNamedType(f.type).name : undefined;
+}
+
+export function loadPolicy(dir: string, schema: GraphQLSchema, options: LoadOptions = {}): Policy {
+  const maskers: Readonly<Record<string, MaskerInfo>> = options.maskers ?? MASKER_INFO;
   const problems: string[] = [];
   const types = policyTypes(schema);
   const queryFields = new Set(Object.keys(schema.getQueryType()?.getFields() ?? {}));
@@ -178,9 +195,20 @@ export function loadPolicy(dir: string, schema: GraphQLSchema): Policy {
         } else if (sub === "masked") {
           for (const [field, maskerNode, fieldNode] of entries(src, subValue, `read.${type}.masked`, problems)) {
             const masker = String((maskerNode as { value?: unknown } | null)?.value);
-            if (!(masker in MASKERS)) {
+            const info = Object.hasOwn(maskers, masker) ? maskers[masker] : undefined;
+            const fieldType = fields.has(field) ? maskedTypeOf(schema, type, field) : undefined;
+            if (!info) {
               problems.push(
-                `${where(src, maskerNode)}: unknown masker "${masker}" (known: ${Object.keys(MASKERS).join(", ")})`,
+                `${where(src, maskerNode)}: unknown masker "${masker}" (known: ${Object.keys(maskers).join(", ")})`,
+              );
+            } else if (fields.has(field) && !MASKABLE[`${type}.${field}`]) {
+              problems.push(
+                `${where(src, fieldNode)}: read: ${type}.${field} cannot be masked: the gateway does not know what it is made of, so it cannot judge a mask of it (maskable: ${Object.keys(MASKABLE).join(", ")})`,
+              );
+            } else if (fieldType && fieldType !== info.scalar) {
+              // A masked value must travel in a type that says it may be masked (a "1990-**-**" is not a Date).
+              problems.push(
+                `${where(src, maskerNode)}: masker "${masker}" returns a ${info.scalar}, but ${type}.${field} is a ${fieldType}`,
               );
             } else grant(field, fieldNode, { kind: "masked", masker: masker as MaskerName });
           }
@@ -208,6 +236,7 @@ export function loadPolicy(dir: string, schema: GraphQLSchema): Policy {
         problems.push(`${rel}: queries: ${query} returns ${type} but rows: says nothing about which ${type} rows`);
       }
     }
+    for (const rebuilt of rebuilds(role.fields, maskers)) problems.push(`${rel}: ${rebuildMessage(roleName, rebuilt)}`);
     roles.set(roleName, role);
   }
 

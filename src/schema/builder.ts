@@ -17,6 +17,11 @@ export type Scalars = {
   BigInt: { Input: bigint; Output: bigint };
   /** Arbitrary JSON, output only (audit change sets). */
   JSON: { Input: never; Output: unknown };
+  /** Output only: values a policy may mask (src/schema/scalars.ts says what each masker returns). */
+  MaskableNik: { Input: never; Output: string };
+  MaskableFamilyCardNumber: { Input: never; Output: string };
+  MaskableAddress: { Input: never; Output: string };
+  MaskableDate: { Input: never; Output: Date | string };
 };
 
 /** The builder's type parameters, for helpers that take Pothos refs (schema/lists.ts). */

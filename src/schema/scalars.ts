@@ -1,5 +1,6 @@
 // Custom scalars. Inputs are checked strictly: a malformed date or amount is BAD_USER_INPUT.
 import { GraphQLError, Kind, type ValueNode } from "graphql";
+import { MASKER_INFO, type MaskedScalar } from "../masking/maskers.ts";
 import { builder } from "./builder.ts";
 
 function bad(message: string, rule: string): never {
@@ -89,3 +90,61 @@ builder.scalarType("BigInt", {
   parseValue: parseBigInt,
   parseLiteral: (node) => parseBigInt(literalString(node, "BigInt")),
 });
+
+// ---------------------------------------------------------------------------------------------
+// Values a policy may mask. A masked value keeps its shape (frontends keep working) but is not the
+// clear type: "1990-**-**" is not a Date, and code generated from the SDL must not parse it as one.
+// Each scalar names the clear form and every masked form its maskers return (MASKER_INFO); a value
+// of neither form is never sent (serialize throws, which the client sees as "Unexpected error.").
+
+/** The masked forms a scalar can carry, from the masker catalogue, for its description. */
+function maskedForms(scalar: MaskedScalar): string {
+  return Object.entries(MASKER_INFO)
+    .filter(([, info]) => info.scalar === scalar)
+    .map(([name, info]) => `masker \`${name}\`: ${info.returns}`)
+    .join("; ");
+}
+
+function outputOnly(scalar: MaskedScalar): never {
+  bad(`${scalar} is an output type only: send the clear value as a String or Date.`, "output_only");
+}
+
+function maskedScalar(
+  name: MaskedScalar,
+  clear: string,
+  format: RegExp,
+  toText: (value: unknown) => string = (value) => String(value),
+) {
+  builder.scalarType(name, {
+    description: `${clear} Masked forms (policies/ chooses one per role): ${maskedForms(name)}. Output only.`,
+    serialize: (value) => {
+      const text = toText(value);
+      if (!format.test(text)) throw new Error(`${name}: a value in neither its clear nor its masked form`);
+      return text;
+    },
+    parseValue: () => outputOnly(name),
+    parseLiteral: () => outputOnly(name),
+  });
+}
+
+maskedScalar(
+  "MaskableNik",
+  "NIK: 16 digits in clear, 16 characters always; a `*` stands for each hidden digit.",
+  /^[0-9*]{16}$/,
+);
+maskedScalar(
+  "MaskableFamilyCardNumber",
+  "No. KK (family-card number): 16 digits in clear, 16 characters always; a `*` stands for each hidden digit.",
+  /^[0-9*]{16}$/,
+);
+maskedScalar(
+  "MaskableAddress",
+  "Address in clear: `street, RT rrr/RW www, village, district, regency, province`.",
+  /^[^\n]*$/,
+);
+maskedScalar(
+  "MaskableDate",
+  "Date in clear: `YYYY-MM-DD`. A hidden part is written with `*` (`1990-**-**`): check for `*` before parsing.",
+  /^\d{4}-(\d{2}|\*\*)-(\d{2}|\*\*)$/,
+  (value) => (value instanceof Date ? value.toISOString().slice(0, 10) : String(value)),
+);

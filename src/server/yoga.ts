@@ -13,6 +13,7 @@ import type { Context } from "../context.ts";
 import type { Database } from "../db/database.ts";
 import { boundedCache } from "../limits/document-cache.ts";
 import { LIMITS, type Limits } from "../limits/limits.ts";
+import { createRateLimiter } from "../limits/rate-limit.ts";
 import { useLimits } from "../limits/use-limits.ts";
 import { createLogger, type Logger, withFields } from "../log.ts";
 import { useAccessLog } from "../masking/use-access-log.ts";
@@ -97,9 +98,11 @@ export function createGateway({
   log = createLogger(config.logLevel),
 }: GatewayOptions) {
   const graphiql = config.env !== "production";
-  const layer = enforce ? policyLayer(schema, policy) : undefined;
+  const layer = enforce ? policyLayer(schema, policy, config.cursorKey) : undefined;
   const cacheChars = (limits === false ? undefined : limits.parseCacheChars) ?? LIMITS.parseCacheChars;
   const clientIp = clientIpResolver(config.edge.trustedProxies);
+  // In this instance's memory: see src/limits/rate-limit.ts for what that means behind a load balancer.
+  const lookupLimiter = createRateLimiter(config.lookupRateLimit);
   const introspectionRoles = config.edge.introspectionRoles;
   for (const role of introspectionRoles === "*" ? [] : introspectionRoles) {
     if (!policy.role(role)) throw new ConfigError(`INTROSPECTION_ROLES: no role "${role}" in ${config.policyDir}`);
@@ -146,7 +149,7 @@ export function createGateway({
             ),
           ]
         : []),
-      ...(layer ? [layer.plugin] : []),
+      ...(layer ? layer.plugins : []),
       useAccessLog(),
       // After the access log: it may replace the result, and the hint belongs on the final one.
       ...(layer ? [usePurposeHint()] : []),
@@ -176,6 +179,7 @@ export function createGateway({
         // The socket's peer, or what trusted proxies say is behind them; unknown without a socket (yoga.fetch).
         clientIp: clientIp(req?.socket.remoteAddress, request.headers.get("x-forwarded-for")),
         reveals: [],
+        lookupLimiter,
         auditKey: config.auditKey,
         log: withFields(log, { requestId, ...(callerId ? { clientRequestId: callerId } : {}) }),
         loaders: new Map(),

@@ -32,8 +32,8 @@ function readmeFirstQuery(): { query: string; role: string; region: string } {
   return { query, role, region };
 }
 
-/** A masked NIK as the README shows it (32**********0001); Monaco renders the space as a no-break space. */
-const MASKED_NIK = /"nik":\s"\d{2}\*{10}\d{4}"/;
+/** A masked NIK as the README shows it (32**************); Monaco renders the space as a no-break space. */
+const MASKED_NIK = /"nik":\s"\d{2}\*{14}"/;
 
 async function startGateway(db: Database): Promise<{ server: Server; url: string }> {
   const server = createServer(createGateway({ config: testConfig, db, log: createLogger("silent") }));

@@ -28,14 +28,19 @@ describe.each(databaseKinds())("access entries in the chain on %s", (kind) => {
         role: string;
         agencyCode: string | null;
         clientId: string | null;
-        citizenId: string;
+        kind: string;
+        citizenId: string | null;
         field: string;
+        outcome: string | null;
+        valueHash: string | null;
         purpose: string;
         caseRef: string;
         requestId: string;
         hash: string;
         sealId: number | null;
-      }>(`SELECT *, seq::text AS seq FROM "AccessEntry" ORDER BY "AccessEntry".seq`);
+      }>(
+        `SELECT *, seq::text AS seq, kind::text AS kind, outcome::text AS outcome FROM "AccessEntry" ORDER BY "AccessEntry".seq`,
+      );
       for (const r of rows) expect(accessHash(KEY, r)).toBe(r.hash);
       expect(rows.map((r) => r.sealId)).toEqual([t.seals[0]?.id, t.seals[1]?.id, null]);
       expect(await verifyEveryWay(t.db, KEY)).toMatchObject({

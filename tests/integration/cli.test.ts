@@ -78,6 +78,12 @@ describe("gerbang CLI", () => {
     expect(md.code).toBe(0);
     expect(md.stdout).toMatch(/^\| field \| admin \| agency_app \|/);
     expect(md.stdout).toMatch(/\| Citizen\.nik \| denied \| denied \| masked \(nik\) \|/);
+    // Masks are judged together: per role, the parts of each maskable value it learns and those hidden.
+    expect(md.stdout).toMatch(
+      /\| Citizen\.nik \(parts known\) \|.*\| knows district, birth year, day and month of birth, sex; hidden: NIK serial/,
+    );
+    expect(md.stdout).toMatch(/^- Masks are judged together, per role/m);
+    expect(md.stdout).toMatch(/^- Masker birthYear \(MaskableDate\): .*`1990-\*\*-\*\*`/m);
     const html = gerbang(["policy", "matrix", "--format", "html"]);
     expect(html.stdout).toMatch(/^<!doctype html>/);
     expect(gerbang(["policy", "matrix", "--format", "pdf"]).code).toBe(1);
@@ -114,6 +120,9 @@ describe("gerbang CLI", () => {
         const migrated = gerbang(["migrate"], env);
         expect(migrated.code, migrated.stderr).toBe(0);
         expect(migrated.stdout).toMatch(`Applied ${MIGRATIONS}`);
+        expect(migrated.stdout).toMatch(
+          /^Runtime role gerbang_runtime( \(created now[^)]*\))?: privileges set on \d+ tables\.$/m,
+        );
         expect(gerbang(["migrate"], env).stdout).toMatch(/Already up to date/);
         expect(gerbang(["migrate", "status"], env).code).toBe(0);
         expect(gerbang(["audit", "verify"], env).stdout).toMatch(/^intact: 0 entries/);

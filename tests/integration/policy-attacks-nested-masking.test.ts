@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { tokenFor } from "../fixtures/officers.ts";
 import { databaseKinds } from "../support/db.ts";
-import { maskedNik, policyAttackFixture } from "../support/policy-attacks.ts";
+import { maskedAddress, maskedNik, policyAttackFixture } from "../support/policy-attacks.ts";
 
 describe.each(databaseKinds())("policy attacks on %s", (kind) => {
   const fx = policyAttackFixture(kind);
@@ -40,7 +40,7 @@ describe.each(databaseKinds())("policy attacks on %s", (kind) => {
       const expected = {
         id: subject.id,
         nik: maskedNik(subject.nik),
-        address: `${subject.districtName}, ${subject.regencyName}`,
+        address: maskedAddress(subject),
       };
       expect({ id: root?.id, nik: root?.nik, address: root?.address }).toEqual(expected);
       const nested = [

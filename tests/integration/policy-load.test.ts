@@ -1,41 +1,11 @@
 // The policy loader refuses anything it cannot trust, naming the file, line and problem.
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { buildSchema, extendSchema, parse } from "graphql";
-import { afterEach, describe, expect, it } from "vitest";
-import { loadPolicy, PolicyError } from "../../src/policy/load.ts";
+import { describe, expect, it } from "vitest";
+import { loadPolicy } from "../../src/policy/load.ts";
 import { schema } from "../../src/schema/index.ts";
-
-const REAL = path.resolve("policies");
-let dirs: string[] = [];
-
-/** A copy of the real policies with one file's text replaced. */
-function copyWith(edit: (file: string, text: string) => string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gerbang-policy-"));
-  dirs.push(dir);
-  fs.cpSync(REAL, dir, { recursive: true });
-  for (const rel of ["unreachable.yaml", ...fs.readdirSync(path.join(dir, "roles")).map((f) => `roles/${f}`)]) {
-    const file = path.join(dir, rel);
-    fs.writeFileSync(file, edit(rel, fs.readFileSync(file, "utf8")));
-  }
-  return dir;
-}
-
-function problems(dir: string, against = schema): string[] {
-  try {
-    loadPolicy(dir, against);
-  } catch (error) {
-    expect(error).toBeInstanceOf(PolicyError);
-    return (error as PolicyError).problems;
-  }
-  throw new Error("the policy loaded");
-}
-
-afterEach(() => {
-  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
-  dirs = [];
-});
+import { copyWith, problems, REAL_POLICIES as REAL } from "../support/policy-dir.ts";
 
 describe("policy loading", () => {
   it("loads the committed policies", () => {

@@ -127,6 +127,14 @@ describe.each(databaseKinds())("demo seed (%s)", (kind) => {
     expect(registeredElsewhere).toBeLessThan(CITIZENS / 2);
     // Households share a family-card number.
     expect(await count(first, `SELECT count(DISTINCT "familyCardNumber") AS n FROM "Citizen"`)).toBeLessThan(CITIZENS);
+    // Serials as in real data (issue 10): mostly low, not all 0001, and no NIK twice.
+    const serials = citizens.map((c) => c.nik.slice(12));
+    expect(new Set(citizens.map((c) => c.nik)).size).toBe(CITIZENS);
+    expect(serials.filter((s) => s === "0001").length).toBeLessThan(CITIZENS / 4);
+    expect(new Set(serials).size).toBeGreaterThan(CITIZENS / 10);
+    expect(serials.filter((s) => Number(s) <= 50).length).toBeGreaterThan(CITIZENS / 2);
+    const kkSerials = new Set(citizens.map((c) => c.familyCardNumber.slice(12)));
+    expect(kkSerials.size).toBeGreaterThan(5);
   });
 
   it("gives every citizen tax and service records", async () => {

@@ -14,6 +14,8 @@ const CITIZENS = 150;
 export const BOGOR = "32.01";
 export const SEMARANG = "33.74";
 export const CASE_REF = "PN-BDG-2026-001";
+/** The headers of a registry officer's lookup by NIK: a purpose that unlocks Citizen.nik, with a case. */
+export const LOOKUP_PURPOSE = { "x-purpose": "civil-registration", "x-case-ref": CASE_REF } as const;
 
 export type Json = Record<string, unknown>;
 export type GqlError = NonNullable<GraphQLResponse["errors"]>[number];
@@ -25,13 +27,21 @@ export interface SeededCitizen {
   fullName: string;
   addressStreet: string;
   domicileCode: string;
+  villageName: string;
   districtName: string;
   regencyName: string;
+  provinceName: string;
 }
 
-/** The shape-keeping NIK mask SPEC.md describes, written out independently of src/masking. */
-export const maskedNik = (nik: string) => `${nik.slice(0, 2)}${"*".repeat(10)}${nik.slice(-4)}`;
-export const MASKED_NIK = /\d{2}\*{10}\d{4}/g;
+/**
+ * The shape-keeping NIK (and No. KK) mask of the shipped policies, written out independently of
+ * src/masking: the province digits only (issue 10: any other digit helps rebuild the number).
+ */
+export const maskedNik = (nik: string) => `${nik.slice(0, 2)}${"*".repeat(14)}`;
+export const MASKED_NIK = /\d{2}\*{14}/g;
+/** The masked address: the area of the domicile, without street, house number and RT/RW. */
+export const maskedAddress = (c: SeededCitizen) =>
+  `${c.villageName}, ${c.districtName}, ${c.regencyName}, ${c.provinceName}`;
 /** A 16-digit number standing on its own (a NIK or No. KK). Longer runs (18-digit NIPs) and hex are not. */
 export const STANDALONE_16 = /(?<![0-9A-Za-z])\d{16}(?![0-9A-Za-z])/g;
 
@@ -83,11 +93,12 @@ export function policyAttackFixture(kind: DatabaseKind) {
   const loadCitizens = async () => {
     citizens = await db.query<SeededCitizen>(
       `select c.id, c.nik, c."familyCardNumber", c."fullName", c."addressStreet", c."domicileCode",
-              d.name as "districtName", r.name as "regencyName"
+              v.name as "villageName", d.name as "districtName", r.name as "regencyName", p.name as "provinceName"
          from "Citizen" c
          join "Region" v on v.code = c."domicileCode"
          join "Region" d on d.code = v."parentCode"
          join "Region" r on r.code = d."parentCode"
+         join "Region" p on p.code = r."parentCode"
         order by c.id`,
     );
     byId = new Map(citizens.map((c) => [c.id, c]));
@@ -168,7 +179,7 @@ export function policyAttackFixture(kind: DatabaseKind) {
     get gw(): TestGateway {
       return gw;
     },
-    /** Every citizen with the district and regency names of their domicile, by id. */
+    /** Every citizen with the region names of their domicile, by id. */
     get citizens(): SeededCitizen[] {
       return citizens;
     },
