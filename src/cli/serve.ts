@@ -1,5 +1,6 @@
 // `gerbang serve`: open the database, make sure its schema is current, listen.
 import { createServer } from "node:http";
+import { fileAnchorSink, retryingSink } from "../audit/anchor.ts";
 import { startSealer } from "../audit/seal.ts";
 import { type Config, ConfigError, loadConfig } from "../config.ts";
 import { type Database, openDatabase } from "../db/database.ts";
@@ -128,7 +129,11 @@ gerbang_runtime) that \`gerbang migrate\` creates.
     }
     const gateway = createGateway({ config, db, log });
     // Every instance runs the sealer; an advisory lock makes them take turns.
-    const stopSealer = startSealer(db.prisma, config.auditKey, log);
+    // Each seal is anchored outside the database as soon as it is committed (README "Audit trail").
+    const stopSealer = startSealer(db.prisma, config.auditKey, log, {
+      anchors: retryingSink(fileAnchorSink(config.anchors.dir, config.anchors.instance), log),
+      instance: config.anchors.instance,
+    });
     const server = createServer(gateway);
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
