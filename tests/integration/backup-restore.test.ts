@@ -48,6 +48,8 @@ describe.each(databaseKinds())("backup and restore on %s", (kind) => {
     expect(manifest.facts.rowCounts.AuditEntry).toBe(3);
     expect(manifest.facts.audit.headSealId).not.toBeNull();
     expect(manifest.facts.migrations.length).toBeGreaterThan(0);
+    expect(manifest.anchor?.sealId).toBe(manifest.facts.audit.headSealId);
+    expect(manifest.anchor?.sealHash).toBe(manifest.facts.audit.headSealHash);
     // Backups hold personal data: only their owner may read them.
     expect(fs.statSync(backup).mode & 0o077).toBe(0);
     expect(fs.statSync(path.join(backup, dump)).mode & 0o077).toBe(0);
