@@ -125,6 +125,9 @@ describe.each(databaseKinds())("row scope from the registry (%s)", (kind) => {
         purpose: "court-order",
         caseRef: "PN-1/2026",
         requestId: "r1",
+        // Every reveal carries its keyed hash (the database refuses one without); its value does not
+        // matter to row scope.
+        hash: "0".repeat(64),
       },
     });
     expect(await db.prisma.accessEntry.count()).toBe(1);
