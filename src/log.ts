@@ -1,8 +1,9 @@
-// Structured JSON logs, one line per event, with the request id when there is one.
+// Structured JSON logs through pino: one line per event, with the request id when there is one.
+// Nothing that identifies a citizen or opens a door ever reaches a line: keys that hold such values
+// are redacted by name, and every string value is scrubbed of anything shaped like a NIK or family-card
+// number (16 digits) or a bearer token (a JWT), whatever key it hides under (an error message, a path).
+import pino from "pino";
 import type { Config } from "./config.ts";
-
-const LEVELS = { debug: 10, info: 20, warn: 30, error: 40, silent: 99 } as const;
-type Level = Exclude<keyof typeof LEVELS, "silent">;
 
 export interface Logger {
   debug(msg: string, fields?: Record<string, unknown>): void;
@@ -11,20 +12,96 @@ export interface Logger {
   error(msg: string, fields?: Record<string, unknown>): void;
 }
 
-export function createLogger(
-  level: Config["logLevel"],
-  write: (line: string) => void = (l) => process.stdout.write(l),
-): Logger {
-  const min = LEVELS[level];
-  const log = (lvl: Level) => (msg: string, fields?: Record<string, unknown>) => {
-    if (LEVELS[lvl] < min) return;
-    write(`${JSON.stringify({ time: new Date().toISOString(), level: lvl, msg, ...fields })}\n`);
+/** Keys whose values are never logged, at any depth we know of. */
+const REDACT_KEYS = [
+  "authorization",
+  "token",
+  "accessToken",
+  "secret",
+  "password",
+  "apiKey",
+  "nik",
+  "familyCardNumber",
+  "addressStreet",
+  "addressRt",
+  "addressRw",
+  "variables",
+];
+const REDACT_PATHS = REDACT_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`]);
+
+// Sixteen digits in a row (NIK, No. KK), also when written with separators a person might use.
+const SIXTEEN_DIGITS = /(?<!\d)\d(?:[ .-]?\d){15}(?!\d)/g;
+// A JWT: three base64url parts, the first one a JSON header ("eyJ").
+const JWT = /eyJ[\w-]{5,}\.[\w-]+\.[\w-]*/g;
+
+/** A string as a log line may hold it: no 16-digit number, no token. */
+export function scrub(text: string): string {
+  return text.replace(SIXTEEN_DIGITS, "[16 digits]").replace(JWT, "[token]");
+}
+
+function scrubValue(value: unknown, depth = 0): unknown {
+  if (typeof value === "string") return scrub(value);
+  if (value === null || typeof value !== "object" || depth > 6) return value;
+  if (Array.isArray(value)) return value.map((v) => scrubValue(v, depth + 1));
+  if (value instanceof Error) return scrub(value.message);
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = scrubValue(v, depth + 1);
+  return out;
+}
+
+export type LogDestination = string | ((line: string) => void);
+
+/**
+ * A logger at `level`, writing JSON lines to stdout, or to a file (a path, appended), or to a function
+ * (tests capture lines this way). `also` writes every line to a second destination (LOG_FILE).
+ */
+export function createLogger(level: Config["logLevel"], destination?: LogDestination, also?: LogDestination): Logger {
+  const streams = [destination, also]
+    .filter((d, i) => i === 0 || d !== undefined)
+    .map((d) => ({ stream: streamOf(d) }));
+  const base = pino(
+    {
+      level,
+      base: null,
+      messageKey: "msg",
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: {
+        level: (label) => ({ level: label }),
+        log: (object) => scrubValue(object) as Record<string, unknown>,
+      },
+      redact: { paths: REDACT_PATHS, censor: "[redacted]" },
+    },
+    streams.length === 1 ? (streams[0] as { stream: pino.DestinationStream }).stream : pino.multistream(streams),
+  );
+  return wrap(base);
+}
+
+function streamOf(destination: LogDestination | undefined): pino.DestinationStream {
+  if (destination === undefined) return pino.destination({ dest: 1, sync: true });
+  if (typeof destination === "string") return pino.destination({ dest: destination, mkdir: true, sync: true });
+  return { write: destination };
+}
+
+function wrap(p: pino.Logger): Logger & { child(fields: Record<string, unknown>): Logger } {
+  const at =
+    (lvl: "debug" | "info" | "warn" | "error") =>
+    (msg: string, fields?: Record<string, unknown>): void => {
+      if (fields) p[lvl](fields, scrub(msg));
+      else p[lvl](scrub(msg));
+    };
+  return {
+    debug: at("debug"),
+    info: at("info"),
+    warn: at("warn"),
+    error: at("error"),
+    child: (fields) => wrap(p.child(scrubValue(fields) as Record<string, unknown>)),
   };
-  return { debug: log("debug"), info: log("info"), warn: log("warn"), error: log("error") };
 }
 
 /** A logger that adds `fields` to every line (a request's ids, for instance). */
 export function withFields(log: Logger, fields: Record<string, unknown>): Logger {
+  const withChild = log as Logger & { child?: (fields: Record<string, unknown>) => Logger };
+  if (withChild.child) return withChild.child(fields);
   const bound = (write: Logger["info"]) => (msg: string, more?: Record<string, unknown>) =>
     write(msg, { ...fields, ...more });
   return { debug: bound(log.debug), info: bound(log.info), warn: bound(log.warn), error: bound(log.error) };

@@ -18,6 +18,8 @@ export const EVENTS = {
   registerArchiveDocument: "ARCHIVE_DOCUMENT_REGISTERED",
   verifyArchiveDocument: "ARCHIVE_DOCUMENT_VERIFIED",
   recordService: "SERVICE_RECORDED",
+  acknowledgeSecurityAlert: "SECURITY_ALERT_ACKNOWLEDGED",
+  closeSecurityAlert: "SECURITY_ALERT_CLOSED",
 } as const;
 
 export type MutationName = keyof typeof EVENTS;

@@ -189,7 +189,7 @@ export async function audited<T>(
   try {
     // Every text argument, before anything else: no transaction is opened for a NUL byte.
     checkTextArgs(info);
-    return await ctx.db.$transaction(
+    const entity = await ctx.db.$transaction(
       async (tx) => {
         const result = await change(tx);
         try {
@@ -214,6 +214,8 @@ export async function audited<T>(
       },
       { timeout: 15_000, maxWait: 10_000 },
     );
+    ctx.monitor.auditEntryWritten("SUCCESS");
+    return entity;
   } catch (error) {
     const clientError = toClientError(error);
     await recordRefusal(ctx, operation, mutation, outcomeOf(clientError), target, clientError);
@@ -238,6 +240,7 @@ export async function recordRefusal(
   const reason = { code: extensions.code ?? "INTERNAL_SERVER_ERROR", field: extensions.field, rule: extensions.rule };
   try {
     await writeEntry(ctx.db, ctx, operation, mutation, outcome, target, { refused: reason });
+    ctx.monitor.auditEntryWritten(outcome);
   } catch (auditError) {
     // The mutation changed nothing; losing the record of a refusal is logged loudly instead.
     ctx.log.error("audit entry of a refused mutation could not be written", {

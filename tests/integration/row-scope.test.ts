@@ -10,6 +10,7 @@ import { seed } from "../../src/db/seed.ts";
 import { Prisma } from "../../src/generated/prisma/client.ts";
 import { createLogger } from "../../src/log.ts";
 import { MODEL_NAMES, modelEntry, rowRulesOf } from "../../src/models.ts";
+import { NO_MONITOR } from "../../src/monitoring/monitor.ts";
 import { loadPolicy } from "../../src/policy/load.ts";
 import { Policy, type RolePolicy } from "../../src/policy/policy.ts";
 import { relatedRowVisible, rowScope, scoped } from "../../src/policy/scope.ts";
@@ -38,6 +39,7 @@ function context(db: Database, who: Principal, withPolicy: Policy = policy): Con
     policy: withPolicy,
     db: db.prisma,
     requestId: "row-scope-test",
+    monitor: NO_MONITOR,
     clientRequestId: undefined,
     purpose: undefined,
     caseRef: undefined,
