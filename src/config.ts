@@ -34,6 +34,10 @@ const Env = z.object({
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
   /** Directory of the policy files. */
   POLICY_DIR: z.string().min(1).default("./policies"),
+  /** Where `gerbang backup` writes by default and where `doctor` looks for the newest verified backup. */
+  BACKUP_DIR: z.string().min(1).default("./backups"),
+  /** `doctor` reports a problem when the newest verified backup is older than this many hours. */
+  BACKUP_MAX_AGE_HOURS: z.coerce.number().positive().default(36),
 
   // --- The edge: what a caller on the network can reach (README "Production checklist") ---
   /** Longest token lifetime (exp − iat) accepted: `12h`, `30m`, `3600` (seconds). */
@@ -172,6 +176,7 @@ export interface Config {
   auditKey: string;
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
   policyDir: string;
+  backup: { dir: string; maxAgeHours: number };
   monitoring: MonitoringConfig;
 }
 
@@ -247,6 +252,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     auditKey: e.AUDIT_HMAC_KEY ?? "gerbang-development-audit-key-not-for-production",
     logLevel: e.LOG_LEVEL,
     policyDir: path.resolve(e.POLICY_DIR),
+    backup: { dir: path.resolve(e.BACKUP_DIR), maxAgeHours: e.BACKUP_MAX_AGE_HOURS },
     monitoring: {
       enabled: e.MONITORING === "on",
       logFile: e.LOG_FILE ? path.resolve(e.LOG_FILE) : undefined,

@@ -28,6 +28,18 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "verify the tamper-evident audit trail (verify), or seal pending entries now (seal)",
     load: async () => (await import("./cli/commands.ts")).auditCommand,
   },
+  backup: {
+    summary: "back up the database to a folder with a manifest (verify BACKUP: prove one by a restore)",
+    load: async () => (await import("./cli/ops.ts")).backupCommand,
+  },
+  restore: {
+    summary: "restore a backup into a new or empty database, checked before it is put in place",
+    load: async () => (await import("./cli/ops.ts")).restoreCommand,
+  },
+  doctor: {
+    summary: "check the live database: schema, rows, privileges, audit chain, last verified backup",
+    load: async () => (await import("./cli/ops.ts")).doctorCommand,
+  },
   schema: {
     summary: "print the SDL to schema/schema.graphql, or check that the committed one is current",
     load: async () => (await import("./cli/commands.ts")).schemaCommand,
@@ -58,7 +70,15 @@ async function main(argv: string[]): Promise<number | undefined> {
  * Failures an operator causes and fixes (usage, environment, database, policy files), by class name:
  * importing the classes would load the modules that define them (config, database, policy) up front.
  */
-const EXPECTED = new Set(["UsageError", "ConfigError", "DatabaseUnavailableError", "PolicyError"]);
+const EXPECTED = new Set([
+  "UsageError",
+  "ConfigError",
+  "DatabaseUnavailableError",
+  "DataDirInUseError",
+  "PolicyError",
+  "BackupError",
+  "ToolMissingError",
+]);
 
 main(process.argv.slice(2)).then(
   (code) => {

@@ -27,6 +27,8 @@ export interface Database {
   statements: { count: number };
   /** PostgreSQL pool connections (total, idle) and requests waiting for one; absent on PGlite. */
   poolStats?: () => { total: number; idle: number; waiting: number };
+  /** PGlite only: the data directory as a gzipped tarball, consistent as of the call (backups). */
+  dumpDataDir?: () => Promise<Blob>;
   close(): Promise<void>;
 }
 
@@ -109,13 +111,14 @@ export async function openPostgres(url: string, poolSize = 10, options: OpenOpti
 /** Wraps an already open PGlite instance (tests clone a migrated template this way). */
 export function fromPglite(pglite: PGlite, close: () => Promise<void> = () => pglite.close()): Database {
   const adapterFactory = new SafePrismaPGlite(pglite);
-  return withPrisma(
+  const db = withPrisma(
     "pglite",
     adapterFactory,
     async (sql, params) => (await pglite.query(sql, params)).rows as Record<string, unknown>[],
     async (sql, params) => (await pglite.query<unknown[]>(sql, params, { rowMode: "array" })).rows,
     close,
   );
+  return { ...db, dumpDataDir: () => pglite.dumpDataDir("gzip") };
 }
 
 function withPrisma(
