@@ -131,7 +131,9 @@ export function useMonitoring({ monitor, log, clientIp, quietPaths }: Monitoring
       if (!state) return;
       state.ctx = ctx;
       const fields = rootFields(args.document, args.operationName);
-      state.type = getOperationAST(args.document, args.operationName)?.operation;
+      const operation = getOperationAST(args.document, args.operationName);
+      state.type = operation?.operation;
+      state.operationName ??= operation?.name?.value.slice(0, OPERATION_NAME_MAX);
       state.field = fields[0]?.name;
       return {
         onExecuteDone({ result }) {
