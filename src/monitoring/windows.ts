@@ -110,7 +110,7 @@ export function postgresWindows(db: Db): WindowStore {
 /** Redis hashes, one per window, expiring a day after the window ends; one pipeline per batch. */
 export function redisWindows(redis: Redis): WindowStore {
   return {
-    async add(batch) {
+    async add(batch, now) {
       if (batch.length === 0) return [];
       const pipeline = redis.pipeline();
       // Where each window's HINCRBY and HMGET answers are in the pipeline's results.
@@ -126,7 +126,8 @@ export function redisWindows(redis: Redis): WindowStore {
           pipeline.hset(k, "last", w.lastRequestId);
           n++;
         }
-        pipeline.pexpireat(k, w.windowEnd.getTime() + 86_400_000);
+        // Relative to the monitor's clock, which is the one the window was cut by.
+        pipeline.pexpire(k, Math.max(1000, w.windowEnd.getTime() - now.getTime()) + 86_400_000);
         pipeline.hmget(k, "first", "last");
         at.push({ count, fields: n + 1 });
         n += 2;
