@@ -1,6 +1,7 @@
 // The transaction every mutation goes through: validate → change → audit entry → commit, or roll
 // back everything. If the audit entry cannot be written, the change is not made. A mutation that is
 // refused or fails still gets an entry (with its outcome and no change), written on its own.
+import { randomUUID } from "node:crypto";
 import { GraphQLError, type GraphQLResolveInfo } from "graphql";
 import type { Context } from "../context.ts";
 import { checkTextArgs } from "../domain/text.ts";
@@ -13,7 +14,7 @@ import {
   UnavailableError,
 } from "../errors.ts";
 import type { AuditOutcome, Prisma } from "../generated/prisma/client.ts";
-import { type AuditedMutation, eventOf, type MutationName, SENSITIVE_COLUMNS } from "./events.ts";
+import { type AuditedMutation, eventOf, type MutationName, SENSITIVE_COLUMNS, type SystemAction } from "./events.ts";
 import { entryHash, keyedValueHash } from "./hash.ts";
 
 export type Tx = Prisma.TransactionClient;
@@ -115,9 +116,15 @@ function storableChanges(value: unknown): unknown {
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, storableChanges(v)]));
 }
 
+/** What an entry takes from the request (or, for a system action, from the operator). */
+type EntryContext = Pick<
+  Context,
+  "principal" | "purpose" | "caseRef" | "requestId" | "clientIp" | "clientRequestId" | "auditKey"
+>;
+
 async function writeEntry(
   db: Tx | Context["db"],
-  ctx: Context,
+  ctx: EntryContext,
   operation: string | null,
   mutation: AuditedMutation,
   outcome: Outcome,
@@ -157,6 +164,40 @@ async function writeEntry(
       ${c.entityType}, ${c.entityId}, ${c.citizenId}, ${c.outcome}::"AuditOutcome",
       ${c.changes === null ? null : JSON.stringify(c.changes)}::jsonb, ${c.purpose}, ${c.caseRef}, ${c.requestId},
       ${c.clientIp}, ${c.clientRequestId}, ${hash})`;
+}
+
+/**
+ * The entry of an action an operator took at the command line (an incident opened, a report drafted):
+ * actor `cli:<name>`, role `operator`, its own request id. Written in `db` (a transaction, to go with
+ * the change it records).
+ */
+export async function recordSystemAction(
+  db: Tx | Context["db"],
+  auditKey: string,
+  operator: string,
+  action: SystemAction,
+  target: Target,
+  changes: unknown,
+): Promise<void> {
+  const ctx: EntryContext = {
+    principal: {
+      subject: `cli:${operator}`,
+      kind: "user",
+      role: "operator",
+      agencyCode: undefined,
+      regionScope: undefined,
+      scopes: [],
+      purposes: [],
+      tokenId: undefined,
+    },
+    purpose: undefined,
+    caseRef: undefined,
+    requestId: `cli-${randomUUID()}`,
+    clientIp: undefined,
+    clientRequestId: undefined,
+    auditKey,
+  };
+  await writeEntry(db, ctx, null, action, "SUCCESS", target, changes);
 }
 
 /** Our own errors pass as they are; database refusals become the errors validation gives. */
