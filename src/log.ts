@@ -86,8 +86,8 @@ function wrap(p: pino.Logger): Logger & { child(fields: Record<string, unknown>)
   const at =
     (lvl: "debug" | "info" | "warn" | "error") =>
     (msg: string, fields?: Record<string, unknown>): void => {
-      if (fields) p[lvl](fields, scrub(msg));
-      else p[lvl](scrub(msg));
+      // The message first, then the fields, as the lines always read ("msg":"stopping","signal":…).
+      p[lvl]({ msg: scrub(msg), ...fields });
     };
   return {
     debug: at("debug"),
