@@ -218,3 +218,86 @@ describe.each(databaseKinds())("alert rules on %s", (kind) => {
     ]);
   });
 });
+
+describe("listing and handling alerts", () => {
+  let db: Database;
+  let gw: MonitoredGateway;
+  let alertId: string;
+  const LIST = `query List($where: SecurityAlertWhere) { securityAlerts(first: 10, where: $where) {
+    totalCount edges { node { id rule severity status actor count threshold firstRequestId note handledBy } } } }`;
+  const HANDLE = (name: string) =>
+    `mutation H($input: HandleSecurityAlertInput!) { ${name}(input: $input) { id status note handledBy } }`;
+
+  beforeAll(async () => {
+    db = await seededDatabase("pglite", 20);
+    gw = monitoredGateway(db);
+    const token = await gw.token("front_office", { subject: "prober", region: "32.01", agency: "DUKCAPIL-3201" });
+    for (let i = 0; i < 20; i++) await gw.query(DENIED, { token });
+    const [alert] = await gw.monitor.flush();
+    alertId = alert?.id as string;
+  }, 60_000);
+  afterAll(async () => {
+    await db?.close();
+  });
+
+  it("auditors list alerts by status, severity, rule and time; other roles cannot reach them", async () => {
+    const auditor = await tokenFor(gw, "auditor");
+    const all = await gw.query<{ securityAlerts: { totalCount: number } }>(LIST, { token: auditor });
+    expect(all.data?.securityAlerts.totalCount).toBe(1);
+    const open = await gw.query(LIST, {
+      token: auditor,
+      variables: {
+        where: { status: ["OPEN"], severity: ["medium"], rule: "repeated_denials", from: "2000-01-01T00:00:00Z" },
+      },
+    });
+    expect(open.data).toMatchObject({
+      securityAlerts: { edges: [{ node: { id: alertId, actor: "prober", count: 20, threshold: 20, status: "OPEN" } }] },
+    });
+    const none = await gw.query<{ securityAlerts: { totalCount: number } }>(LIST, {
+      token: auditor,
+      variables: { where: { status: ["CLOSED"] } },
+    });
+    expect(none.data?.securityAlerts.totalCount).toBe(0);
+    const front = await gw.query(LIST, { token: await tokenFor(gw, "frontOfficeBogor") });
+    expect(front.errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
+    expect(front.data?.securityAlerts ?? null).toBeNull();
+  });
+
+  it("only admins acknowledge and close, with a note, forward only, each change audited", async () => {
+    const auditor = await tokenFor(gw, "auditor");
+    const admin = await tokenFor(gw, "admin");
+    const input = { id: alertId, note: "Asked the officer's head." };
+    const refused = await gw.query(HANDLE("closeSecurityAlert"), { token: auditor, variables: { input } });
+    expect(refused.errors?.[0]?.extensions?.code).toMatch(/FORBIDDEN|NOT_FOUND/);
+    const blank = await gw.query(HANDLE("acknowledgeSecurityAlert"), {
+      token: admin,
+      variables: { input: { id: alertId, note: "  " } },
+    });
+    expect(blank.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "input.note" });
+    const ack = await gw.query(HANDLE("acknowledgeSecurityAlert"), { token: admin, variables: { input } });
+    expect(ack.data).toMatchObject({ acknowledgeSecurityAlert: { status: "ACKNOWLEDGED", handledBy: "admin" } });
+    const again = await gw.query(HANDLE("acknowledgeSecurityAlert"), { token: admin, variables: { input } });
+    expect(again.errors?.[0]?.extensions?.code).toBe("CONFLICT");
+    const closed = await gw.query(HANDLE("closeSecurityAlert"), {
+      token: admin,
+      variables: { input: { ...input, note: "A training exercise." } },
+    });
+    expect(closed.data).toMatchObject({ closeSecurityAlert: { status: "CLOSED", note: "A training exercise." } });
+    const entries = await db.query<{ event: string; outcome: string; actor: string }>(
+      `select event, outcome, actor from "AuditEntry" where "entityType" = 'SecurityAlert' order by seq`,
+    );
+    expect(entries.map((e) => `${e.actor} ${e.event} ${e.outcome}`)).toEqual([
+      "auditor SECURITY_ALERT_CLOSED DENIED",
+      "admin SECURITY_ALERT_ACKNOWLEDGED INVALID",
+      "admin SECURITY_ALERT_ACKNOWLEDGED SUCCESS",
+      "admin SECURITY_ALERT_ACKNOWLEDGED CONFLICT",
+      "admin SECURITY_ALERT_CLOSED SUCCESS",
+    ]);
+  });
+
+  it("the database keeps alerts: no delete, and nothing but their handling changes", async () => {
+    await expect(db.query(`delete from "SecurityAlert"`)).rejects.toThrow(/security_alert_kept/);
+    await expect(db.query(`update "SecurityAlert" set count = 1`)).rejects.toThrow(/security_alert_kept/);
+    await expect(db.query(`update "SecurityAlert" set note = 'edited'`)).resolves.toBeDefined();
+  });
+});
