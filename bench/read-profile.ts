@@ -21,6 +21,7 @@ import { createTokenVerifier } from "../src/auth/verify.ts";
 import type { Config } from "../src/config.ts";
 import type { Context } from "../src/context.ts";
 import type { Database } from "../src/db/database.ts";
+import { createRateLimiter } from "../src/limits/rate-limit.ts";
 import { createLogger } from "../src/log.ts";
 import { maskingMiddleware } from "../src/masking/apply.ts";
 import { useAccessLog } from "../src/masking/use-access-log.ts";
@@ -85,6 +86,7 @@ function gatewayWith(executable: GraphQLSchema, config: Config, db: Database, po
       caseRef: undefined,
       clientIp: undefined,
       reveals: [],
+      lookupLimiter: createRateLimiter(config.lookupRateLimit),
       auditKey: config.auditKey,
       log,
       loaders: new Map(),

@@ -1,5 +1,6 @@
 // The only module that reads process.env. Everything is parsed and checked once, and every problem
 // is reported together so an operator fixes the environment in one go.
+import { createHmac } from "node:crypto";
 import net from "node:net";
 import path from "node:path";
 import { z } from "zod";
@@ -18,6 +19,21 @@ const Env = z.object({
     .refine((v) => v === undefined || v === "" || isPostgresUrl(v), {
       message: "must be a postgres:// or postgresql:// URL, e.g. postgresql://user@127.0.0.1:5432/gerbang",
     }),
+  /**
+   * The table owner's PostgreSQL URL, for `gerbang migrate` only; absent means DATABASE_URL. With it,
+   * DATABASE_URL is the gateway's own connection as DATABASE_RUNTIME_ROLE (README "Running on PostgreSQL").
+   */
+  MIGRATION_DATABASE_URL: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || v === "" || isPostgresUrl(v), {
+      message: "must be a postgres:// or postgresql:// URL of the tables' owner",
+    }),
+  /** The role `gerbang migrate` creates and grants what the gateway needs, and nothing that rewrites the trail. */
+  DATABASE_RUNTIME_ROLE: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, "must be a lowercase PostgreSQL role name (letters, digits, _)")
+    .default("gerbang_runtime"),
   DATA_DIR: z.string().min(1).default("./data"),
   /** Expected `iss` of user tokens. */
   JWT_ISSUER: z.string().min(1).default("gerbang-dev"),
@@ -38,6 +54,18 @@ const Env = z.object({
   BACKUP_DIR: z.string().min(1).default("./backups"),
   /** `doctor` reports a problem when the newest verified backup is older than this many hours. */
   BACKUP_MAX_AGE_HOURS: z.coerce.number().positive().default(36),
+  /**
+   * Lookups by a full NIK or family-card number (and registrations, which probe the same uniqueness)
+   * one principal may make per window: `60/1h`, `10/5m`. Counted per gateway instance.
+   */
+  LOOKUP_RATE_LIMIT: z
+    .string()
+    .default("60/1h")
+    .refine((v) => RATE.test(v.trim()), { message: "must be a count per duration such as 60/1h or 10/5m" })
+    .transform((v) => {
+      const [, max, n, unit] = RATE.exec(v.trim()) as RegExpExecArray;
+      return { max: Number(max), windowSeconds: Number(n) * SECONDS[unit as keyof typeof SECONDS] };
+    }),
 
   // --- The edge: what a caller on the network can reach (README "Production checklist") ---
   /** Longest token lifetime (exp − iat) accepted: `12h`, `30m`, `3600` (seconds). */
@@ -80,6 +108,7 @@ const Env = z.object({
 });
 
 const DURATION = /^(\d+)([smhd]?)$/;
+const RATE = /^([1-9]\d{0,6})\/([1-9]\d*)([smhd]?)$/;
 const SECONDS = { "": 1, s: 1, m: 60, h: 3600, d: 86400 } as const;
 
 /** `30m`, `12h`, `1d` or plain seconds → seconds. */
@@ -150,6 +179,10 @@ export interface Config {
   port: number;
   host: string;
   database: DatabaseTarget;
+  /** What `gerbang migrate` connects to: the owner of the tables (MIGRATION_DATABASE_URL), else `database`. */
+  migrationDatabase: DatabaseTarget;
+  /** The PostgreSQL role the gateway runs as, created and granted by `gerbang migrate`. */
+  runtimeRole: string;
   auth: {
     issuer: string;
     audience: string;
@@ -174,6 +207,10 @@ export interface Config {
     trustedProxies: string[];
   };
   auditKey: string;
+  /** Key of the MAC that binds a cursor to its list, ordering and caller's scope (derived from auditKey). */
+  cursorKey: string;
+  /** Per-principal budget of lookups by a full identifier (LOOKUP_RATE_LIMIT). */
+  lookupRateLimit: { max: number; windowSeconds: number };
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
   policyDir: string;
   backup: { dir: string; maxAgeHours: number };
@@ -220,19 +257,26 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   if (production && e.CORS_ORIGINS?.includes("*")) {
     problems.push("CORS_ORIGINS: * (any origin) is not allowed in production; list the origins");
   }
+  if (e.MIGRATION_DATABASE_URL && !e.DATABASE_URL) {
+    problems.push("MIGRATION_DATABASE_URL needs DATABASE_URL too (the gateway's own connection, as the runtime role)");
+  }
   if (e.ALERT_WEBHOOK_URLS?.length && !e.ALERT_WEBHOOK_SECRET) {
     problems.push("ALERT_WEBHOOK_SECRET is required with ALERT_WEBHOOK_URLS (receivers check the signature)");
   }
   if (problems.length > 0) throw new ConfigError(`Invalid environment: ${problems.join("; ")}`);
 
+  const auditKey = e.AUDIT_HMAC_KEY ?? "gerbang-development-audit-key-not-for-production";
   const useDevKey = !production && !e.JWT_SECRET && !e.JWT_PUBLIC_KEY && !e.JWT_JWKS_URL;
+  const database: DatabaseTarget = e.DATABASE_URL
+    ? { kind: "postgres", url: e.DATABASE_URL }
+    : { kind: "pglite", dataDir: path.resolve(e.DATA_DIR) };
   return {
     env: e.NODE_ENV,
     port: e.PORT,
     host: e.HOST,
-    database: e.DATABASE_URL
-      ? { kind: "postgres", url: e.DATABASE_URL }
-      : { kind: "pglite", dataDir: path.resolve(e.DATA_DIR) },
+    database,
+    migrationDatabase: e.MIGRATION_DATABASE_URL ? { kind: "postgres", url: e.MIGRATION_DATABASE_URL } : database,
+    runtimeRole: e.DATABASE_RUNTIME_ROLE,
     auth: {
       issuer: e.JWT_ISSUER,
       audience: e.JWT_AUDIENCE,
@@ -249,7 +293,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       introspectionRoles: starOr(e.INTROSPECTION_ROLES ?? (production ? ["admin"] : ["*"])),
       trustedProxies: e.TRUSTED_PROXIES ?? [],
     },
-    auditKey: e.AUDIT_HMAC_KEY ?? "gerbang-development-audit-key-not-for-production",
+    auditKey,
+    // Its own key, so a cursor MAC can never stand in for an audit hash or the other way round.
+    cursorKey: createHmac("sha256", auditKey).update("gerbang cursor key v1").digest("hex"),
+    lookupRateLimit: e.LOOKUP_RATE_LIMIT,
     logLevel: e.LOG_LEVEL,
     policyDir: path.resolve(e.POLICY_DIR),
     backup: { dir: path.resolve(e.BACKUP_DIR), maxAgeHours: e.BACKUP_MAX_AGE_HOURS },

@@ -1,6 +1,7 @@
 // What every resolver can see about the request. Built once per request in server/yoga.ts.
 import type { Principal } from "./auth/principal.ts";
 import type { Db } from "./db/database.ts";
+import type { RateLimiter } from "./limits/rate-limit.ts";
 import type { Logger } from "./log.ts";
 import type { Reveal } from "./masking/apply.ts";
 import type { Monitor } from "./monitoring/monitor.ts";
@@ -20,8 +21,10 @@ export interface Context {
   caseRef: string | undefined;
   /** The socket's peer, or the client behind TRUSTED_PROXIES (server/client-ip.ts); undefined when unknown. */
   clientIp: string | undefined;
-  /** Clear values shown in this request; written as access entries before the response leaves. */
+  /** Clear values shown and identifier lookups made in this request; written as access entries before the response leaves. */
   reveals: Reveal[];
+  /** The gateway's per-principal budget of lookups by a full identifier (LOOKUP_RATE_LIMIT). */
+  lookupLimiter: RateLimiter;
   /** Key of the audit trail's keyed hashes (AUDIT_HMAC_KEY). */
   auditKey: string;
   log: Logger;

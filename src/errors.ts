@@ -35,9 +35,31 @@ export class NotFoundError extends GraphQLError {
 
 /** A stale version, a duplicate unique value or a race lost to another request. Nothing was changed. */
 export class ConflictError extends GraphQLError {
-  constructor(message: string, details: { field?: string } = {}) {
+  constructor(message: string, details: { field?: string; rule?: string } = {}) {
     super(message, options("CONFLICT", 200, details));
   }
+}
+
+/**
+ * The caller used up a per-principal budget (lookups by a full identifier, see src/limits/rate-limit.ts).
+ * Decided before any data is read, so the answer says nothing about any record.
+ */
+export class RateLimitedError extends GraphQLError {
+  constructor(message: string, retryAfterSeconds: number) {
+    super(message, options("RATE_LIMITED", 200, { retryAfterSeconds }));
+  }
+}
+
+/**
+ * The one answer when a NIK cannot be registered because it is taken, wherever the record lives: it
+ * neither confirms nor denies that the number exists (that is a lookup, with a purpose and an access
+ * entry). The audit entry of the attempt records what was actually found.
+ */
+export function registryReferral(): ConflictError {
+  return new ConflictError(
+    "input.nik: this NIK cannot be registered here; nothing was changed. Refer the applicant to the civil registry (Dukcapil), which resolves duplicate and disputed NIKs.",
+    { field: "input.nik", rule: "contact_registry" },
+  );
 }
 
 /** The database is unreachable right now; the request changed nothing. */
@@ -117,6 +139,8 @@ export function fromDatabaseError(error: unknown): GraphQLError | undefined {
   if (e.code === "P2002" || sqlState === "23505" || cause?.kind === "UniqueConstraintViolation") {
     const target = JSON.stringify(e.meta?.target ?? cause?.constraint ?? "");
     const field = NAMED_UNIQUE_FIELDS.find((name) => new RegExp(name, "i").test(target));
+    // A registration that lost a race for a NIK gets the answer every taken NIK gets.
+    if (field === "nik") return registryReferral();
     return new ConflictError(
       field
         ? `Another record already has this ${field}; nothing was changed.`

@@ -79,6 +79,7 @@ const EXPECTED = new Set([
   "ConfigError",
   "DatabaseUnavailableError",
   "DataDirInUseError",
+  "RuntimeRoleError",
   "PolicyError",
   "BackupError",
   "IncidentError",

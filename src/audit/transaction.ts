@@ -11,6 +11,7 @@ import {
   ForbiddenError,
   fromDatabaseError,
   NotFoundError,
+  RateLimitedError,
   UnavailableError,
 } from "../errors.ts";
 import type { AuditOutcome, Prisma } from "../generated/prisma/client.ts";
@@ -200,6 +201,25 @@ export async function recordSystemAction(
   await writeEntry(db, ctx, null, action, "SUCCESS", target, changes);
 }
 
+/** What the audit entry of a refusal records beyond what the caller is told. */
+export interface AuditNote {
+  /** The citizen the refusal concerns, when the caller may not learn it (a taken NIK's holder). */
+  citizenId?: string;
+  /** Why, in the auditors' words (`nik_registered_out_of_scope`); stored in `changes.refused.finding`. */
+  finding?: string;
+}
+
+const notes = new WeakMap<Error, AuditNote>();
+
+/**
+ * Attaches to a client error what only the audit trail may know: the caller gets the error as it is,
+ * the entry of the refusal gets the note too.
+ */
+export function withAuditNote<E extends Error>(error: E, note: AuditNote): E {
+  notes.set(error, note);
+  return error;
+}
+
 /** Our own errors pass as they are; database refusals become the errors validation gives. */
 function toClientError(error: unknown): Error {
   if (error instanceof GraphQLError) return error;
@@ -209,7 +229,7 @@ function toClientError(error: unknown): Error {
 }
 
 function outcomeOf(error: Error): Outcome {
-  if (error instanceof ForbiddenError) return "DENIED";
+  if (error instanceof ForbiddenError || error instanceof RateLimitedError) return "DENIED";
   if (error instanceof BadUserInputError || error instanceof NotFoundError) return "INVALID";
   if (error instanceof ConflictError) return "CONFLICT";
   return "ERROR";
@@ -278,9 +298,16 @@ export async function recordRefusal(
   error: Error,
 ): Promise<void> {
   const extensions = (error as { extensions?: Record<string, unknown> }).extensions ?? {};
-  const reason = { code: extensions.code ?? "INTERNAL_SERVER_ERROR", field: extensions.field, rule: extensions.rule };
+  const note = notes.get(error);
+  const reason = {
+    code: extensions.code ?? "INTERNAL_SERVER_ERROR",
+    field: extensions.field,
+    rule: extensions.rule,
+    ...(note?.finding ? { finding: note.finding } : {}),
+  };
+  const about = note?.citizenId ? { ...target, citizenId: note.citizenId } : target;
   try {
-    await writeEntry(ctx.db, ctx, operation, mutation, outcome, target, { refused: reason });
+    await writeEntry(ctx.db, ctx, operation, mutation, outcome, about, { refused: reason });
     ctx.monitor.auditEntryWritten(outcome);
   } catch (auditError) {
     // The mutation changed nothing; losing the record of a refusal is logged loudly instead.

@@ -2,15 +2,14 @@
 import fs from "node:fs";
 import { printSchema } from "graphql";
 import { devTokenProblems, devTokenSecret, issueDevToken } from "../auth/dev-token.ts";
-import { loadConfig } from "../config.ts";
+import { type DatabaseTarget, loadConfig } from "../config.ts";
 import { openDatabase, safeLocation } from "../db/database.ts";
 import { applyMigrations, checkDrift, createMigration, migrationStatus } from "../db/migrator.ts";
+import { grantRuntimeRole } from "../db/runtime-role.ts";
 import { type Command, parse, positiveInt, UsageError } from "./args.ts";
 
-function describeTarget(config: ReturnType<typeof loadConfig>): string {
-  return config.database.kind === "postgres"
-    ? `PostgreSQL at ${safeLocation(config.database.url)}`
-    : `PGlite in ${config.database.dataDir}`;
+function describeTarget(target: DatabaseTarget): string {
+  return target.kind === "postgres" ? `PostgreSQL at ${safeLocation(target.url)}` : `PGlite in ${target.dataDir}`;
 }
 
 export const migrate: Command = {
@@ -22,7 +21,10 @@ Usage: gerbang migrate [deploy]         apply every pending migration to the con
                                         (--empty: an empty one, for hand-written SQL)
        gerbang migrate drift            exit 1 when schema.prisma has changes no migration holds
 
-The database is DATABASE_URL (PostgreSQL) or, when unset, PGlite in DATA_DIR (default ./data).
+The database is MIGRATION_DATABASE_URL (the tables' owner), else DATABASE_URL (PostgreSQL), else
+PGlite in DATA_DIR (default ./data). On PostgreSQL, deploy also creates the gateway's runtime role
+(DATABASE_RUNTIME_ROLE, default gerbang_runtime) when it is missing and sets its privileges: read and
+write what requests need, append to the audit trail, nothing that deletes or rewrites it.
 No native engine is downloaded: Prisma's schema engine runs as WebAssembly.`,
   async run(argv) {
     const { values, positionals } = parse(argv, { empty: { type: "boolean" } }, this.help);
@@ -47,18 +49,34 @@ No native engine is downloaded: Prisma's schema engine runs as WebAssembly.`,
     if (action !== "deploy" && action !== "status")
       throw new UsageError(`Unknown migrate action "${action}".\n${this.help}`);
     const config = loadConfig();
-    const db = await openDatabase(config.database);
+    const target = config.migrationDatabase;
+    // status may ask a running embedded gateway; deploy may not: on PGlite the gateway applies
+    // migrations itself when it starts, and a schema must not change beneath a running one.
+    const db = await openDatabase(target, { joinRunningGateway: action === "status" });
     try {
       if (action === "status") {
         const status = await migrationStatus(db);
-        console.log(`${describeTarget(config)}: ${status.applied.length} applied, ${status.pending.length} pending`);
+        console.log(`${describeTarget(target)}: ${status.applied.length} applied, ${status.pending.length} pending`);
         for (const name of status.pending) console.log(`  pending  ${name}`);
         for (const problem of status.problems) console.log(`  problem  ${problem}`);
         return status.pending.length === 0 && status.problems.length === 0 ? 0 : 1;
       }
-      console.log(`Migrating ${describeTarget(config)} ...`);
+      console.log(`Migrating ${describeTarget(target)} ...`);
       const applied = await applyMigrations(db);
       console.log(applied.length ? `Applied ${applied.length}: ${applied.join(", ")}` : "Already up to date.");
+      if (db.kind === "postgres") {
+        // Every run, not only when something was applied: new tables and columns get their grants,
+        // and grants someone changed by hand are put back.
+        const granted = await grantRuntimeRole(db, config.runtimeRole);
+        console.log(
+          `Runtime role ${config.runtimeRole}${granted.created ? " (created now: set its password, README 'Running on PostgreSQL')" : ""}: ` +
+            `privileges set on ${granted.tables.length} tables.`,
+        );
+        if (granted.undeclared.length)
+          console.log(
+            `  warning: no runtime privileges declared for ${granted.undeclared.join(", ")} (src/db/runtime-role.ts): the gateway gets none there`,
+          );
+      }
       return 0;
     } finally {
       await db.close();
@@ -72,12 +90,14 @@ Usage: gerbang seed [--citizens N]
 
 Generates synthetic regions, agencies and N citizens (default 2000) with their tax records, permits,
 service records and social assistance. The same N always gives the same data. Refuses a database
-that already has citizens. Progress is printed as it goes.`,
+that already has citizens. Progress is printed as it goes. It writes reference data (regions,
+agencies) that the gateway's runtime role may only read, so it connects as the owner, like migrate:
+MIGRATION_DATABASE_URL, else DATABASE_URL, else PGlite in DATA_DIR.`,
   async run(argv) {
     const { values } = parse(argv, { citizens: { type: "string" } }, this.help);
     const citizens = positiveInt(values.citizens, "--citizens", 2000);
     const config = loadConfig();
-    const db = await openDatabase(config.database);
+    const db = await openDatabase(config.migrationDatabase, { joinRunningGateway: true });
     try {
       const status = await migrationStatus(db);
       if (status.pending.length > 0)
@@ -235,13 +255,15 @@ verify exits 0 and prints "intact" when everything matches, or exits 1 and names
 (or seal) that was altered, deleted, reordered or truncated. Entries written in the last seconds
 may not be sealed yet: they are checked against their own hash, and counted as unsealed.
 --seal-first seals pending entries before checking (it writes; plain verify only reads).
-The key is AUDIT_HMAC_KEY; the database is DATABASE_URL or PGlite in DATA_DIR.`,
+The key is AUDIT_HMAC_KEY; the database is DATABASE_URL or PGlite in DATA_DIR (while a gateway
+runs on DATA_DIR, through that gateway's socket in DATA_DIR/.gerbang-socket).`,
   async run(argv) {
     const { values, positionals } = parse(argv, { "seal-first": { type: "boolean" } }, this.help);
     const action = positionals[0];
     if (action !== "verify" && action !== "seal") throw new UsageError(this.help);
     const config = loadConfig();
-    const db = await openDatabase(config.database);
+    // Beside a running embedded gateway, through its socket (it holds PGlite's data directory).
+    const db = await openDatabase(config.database, { joinRunningGateway: true });
     try {
       const { sealAll } = await import("../audit/seal.ts");
       if (action === "seal" || values["seal-first"]) {

@@ -81,8 +81,9 @@ export const restoreCommand: Command = {
 Usage: gerbang restore BACKUP [--into URL|DIR] [--force] [--verify]
 
 Restores a backup made by gerbang backup into --into (a postgres:// URL for a PostgreSQL backup, a
-data directory for a PGlite one; default: the configured database). It always verifies: the files'
-checksums first, then the dump is restored into a NEW database beside the target (named
+data directory for a PGlite one; default: the configured database, as its owner:
+MIGRATION_DATABASE_URL, else DATABASE_URL). It always verifies: the files' checksums first, then
+the dump is restored into a NEW database beside the target (named
 <target>_restore_…, or <dir>.restoring-…) and every check of backup verify runs there; only when
 all pass is it renamed into place. A failure leaves the target untouched and removes the copy.
 
@@ -90,7 +91,9 @@ A target that exists and is not empty is refused unless --force; with --force it
 renamed (<name>_before_restore_<time>, or <dir>.before-restore-<time>), so it can be inspected or
 dropped later. On PostgreSQL the account needs CREATEDB, and no gateway may be connected to the
 target while it is swapped: stop them first. Stop the gateway before restoring over a PGlite data
-directory. Afterwards run gerbang migrate (it grants the runtime role again), then gerbang doctor.`,
+directory. On PostgreSQL the runtime role (DATABASE_RUNTIME_ROLE) gets its rights on the restored
+database before it is put in place. Afterwards run gerbang migrate (for a backup of an older version),
+then gerbang doctor.`,
   async run(argv) {
     const { values, positionals } = parse(
       argv,
@@ -135,7 +138,8 @@ Checks the live database (DATABASE_URL, or PGlite in DATA_DIR) and exits 0 only 
     const { openDatabase } = await import("../db/database.ts");
     const { formatDoctor, runDoctor } = await import("../ops/doctor.ts");
     const { defaultVerifyWorkers } = await import("../audit/verify.ts");
-    const db = await openDatabase(config.database);
+    // It only reads: beside a running embedded gateway it goes through the gateway's socket.
+    const db = await openDatabase(config.database, { joinRunningGateway: true });
     try {
       const report = await runDoctor(db, config, {
         backupDir: config.backup.dir,

@@ -1,9 +1,10 @@
 // `gerbang serve`: open the database, make sure its schema is current, listen.
 import { createServer } from "node:http";
 import { startSealer } from "../audit/seal.ts";
-import { loadConfig } from "../config.ts";
+import { type Config, ConfigError, loadConfig } from "../config.ts";
 import { type Database, openDatabase } from "../db/database.ts";
 import { applyMigrations, migrationStatus } from "../db/migrator.ts";
+import { privilegeProblems } from "../db/runtime-role.ts";
 import { LIMITS } from "../limits/limits.ts";
 import { createLogger } from "../log.ts";
 import { metricsHandler } from "../monitoring/metrics-endpoint.ts";
@@ -37,21 +38,67 @@ async function prepare(db: Database, log: ReturnType<typeof createLogger>): Prom
     const what = status.pending.length
       ? `${status.pending.length} pending migration(s): ${status.pending.join(", ")}`
       : status.problems.join("; ");
-    throw new Error(`The database is behind the migrations (${what}). Run: DATABASE_URL=... npx gerbang migrate`);
+    throw new Error(
+      `The database is behind the migrations (${what}). Run, as the owner of the tables: MIGRATION_DATABASE_URL=... npx gerbang migrate`,
+    );
+  }
+}
+
+/**
+ * An account that could rewrite the audit trail (superuser, owner of the audit tables, DELETE on
+ * them, PGlite) is refused in production unless the operator overrides it, which is logged as an
+ * error at every start; elsewhere it is a warning.
+ */
+async function checkPrivileges(
+  db: Database,
+  config: Config,
+  allow: boolean,
+  log: ReturnType<typeof createLogger>,
+): Promise<void> {
+  const problems = await privilegeProblems(db);
+  if (problems.length === 0) return;
+  const production = config.env === "production";
+  // PGlite in development is the zero-config default: nothing to warn about there.
+  if (!production && db.kind === "pglite") return;
+  if (production && !allow) {
+    throw new ConfigError(
+      `refusing to serve in production with a database account that can rewrite the audit trail: ${problems.join("; ")}. ` +
+        `Connect as the runtime role (${config.runtimeRole}, created by gerbang migrate; README "Running on PostgreSQL"), ` +
+        "or start with --allow-privileged-database to accept the risk",
+    );
+  }
+  if (production) {
+    log.error(
+      "SECURITY: serving with a database account that can rewrite the audit trail (--allow-privileged-database)",
+      {
+        problems,
+      },
+    );
+  } else {
+    log.warn("the database account can rewrite the audit trail; in production serve refuses it", {
+      problems,
+      fix: `connect as the runtime role ${config.runtimeRole} (gerbang migrate creates it)`,
+    });
   }
 }
 
 export const serve: Command = {
   help: `
-Usage: gerbang serve
+Usage: gerbang serve [--allow-privileged-database]
 
 Starts Gerbang on PORT (default 4000): POST /graphql, GraphiQL at /graphql outside production,
 /healthz, /readyz, /metrics (see README "Monitoring and alerts": METRICS_PORT, METRICS_TOKEN).
 Alert rules come from POLICY_DIR/alerts.yaml. Without DATABASE_URL it runs on PGlite in DATA_DIR (default ./data), applies
 migrations and seeds demo data on first start. With DATABASE_URL (PostgreSQL) it never migrates by
-itself: run \`gerbang migrate\` first.`,
+itself: run \`gerbang migrate\` first.
+
+In production it refuses a database account that could rewrite the audit trail: a superuser, the
+owner of the audit tables (or a member of it), one with DELETE, TRUNCATE or TRIGGER on them, and the
+embedded PGlite database. DATABASE_URL should name the runtime role (DATABASE_RUNTIME_ROLE, default
+gerbang_runtime) that \`gerbang migrate\` creates.
+  --allow-privileged-database  start anyway; logged as an error at every start`,
   async run(argv) {
-    parse(argv, {}, this.help);
+    const { values } = parse(argv, { "allow-privileged-database": { type: "boolean" } }, this.help);
     const config = loadConfig();
     const log = createLogger(config.logLevel, undefined, config.monitoring.logFile);
     // Signals are ours from the first moment. During start-up one is remembered and acted on as soon
@@ -67,8 +114,19 @@ itself: run \`gerbang migrate\` first.`,
     process.on("SIGINT", () => onSignal("SIGINT"));
     process.on("SIGTERM", () => onSignal("SIGTERM"));
     // A statement may run as long as the request that sent it (LIMITS.executionTimeoutMs), no longer.
-    const db = await openDatabase(config.database, { statementTimeoutMs: LIMITS.executionTimeoutMs });
+    const db = await openDatabase(config.database, {
+      statementTimeoutMs: LIMITS.executionTimeoutMs,
+      // PGlite allows one process per data directory: gerbang's CLI commands come in through this socket.
+      listenForCli: (outcome) =>
+        "path" in outcome
+          ? log.info("CLI commands reach the embedded database through the gateway", { socket: outcome.path })
+          : log.warn("CLI commands cannot reach the embedded database while the gateway runs", {
+              reason: outcome.unavailable,
+            }),
+    });
     try {
+      // Before anything is written (a first PGlite start seeds): a refused start changes nothing.
+      await checkPrivileges(db, config, values["allow-privileged-database"] === true, log);
       await prepare(db, log);
     } catch (error) {
       await db.close();

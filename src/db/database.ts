@@ -10,6 +10,7 @@ import pg from "pg";
 import type { DatabaseTarget } from "../config.ts";
 import { PrismaClient } from "../generated/prisma/client.ts";
 import { SafePrismaPGlite } from "./pglite-adapter.ts";
+import { listenOnSocket, socketDirectory, socketPath, socketUrl } from "./pglite-socket.ts";
 import { copyPgliteTemplate } from "./pglite-template.ts";
 
 export type Db = PrismaClient;
@@ -59,23 +60,57 @@ export interface OpenOptions {
    * PGlite runs in-process and has no way to cancel a statement.
    */
   statementTimeoutMs?: number;
+  /**
+   * PGlite only: while this process holds the data directory, let gerbang's CLI in through a Unix
+   * socket inside it (src/db/pglite-socket.ts). `serve` sets it and is told where, or why not.
+   */
+  listenForCli?: (outcome: { path: string } | { unavailable: string }) => void;
+  /**
+   * PGlite only: when another process (a running gateway) holds the data directory, connect through
+   * its socket instead of failing. For the CLI's commands; never for a second gateway.
+   */
+  joinRunningGateway?: boolean;
 }
 
 export async function openDatabase(target: DatabaseTarget, options: OpenOptions = {}): Promise<Database> {
   if (target.kind === "postgres") return openPostgres(target.url, 10, options);
   fs.mkdirSync(target.dataDir, { recursive: true });
-  const release = takeDataDirLock(target.dataDir);
+  let release: () => void;
   try {
+    release = takeDataDirLock(target.dataDir);
+  } catch (error) {
+    if (error instanceof DataDirInUseError && options.joinRunningGateway) return joinRunning(target.dataDir, error);
+    throw error;
+  }
+  try {
+    // A socket left by a gateway that died: nobody listens there (we hold the lock now), and tools
+    // that copy or dump the directory should not meet it.
+    fs.rmSync(socketDirectory(target.dataDir), { recursive: true, force: true });
     // A new data directory starts as a copy of the build's migrated template, when it is current.
     if (fs.readdirSync(target.dataDir).every((name) => name === LOCK_FILE)) await copyPgliteTemplate(target.dataDir);
     const pglite = await PGlite.create(target.dataDir, { startParams: PGLITE_START_PARAMS });
+    const socket = options.listenForCli ? await listenOnSocket(pglite, target.dataDir) : undefined;
+    if (socket) options.listenForCli?.("unavailable" in socket ? socket : { path: socket.path });
     return fromPglite(pglite, async () => {
+      if (socket && "close" in socket) await socket.close();
       await pglite.close();
       release();
     });
   } catch (error) {
     release();
     throw error;
+  }
+}
+
+/** The data directory is held by a running gateway: its socket, spoken to as PostgreSQL. */
+async function joinRunning(dataDir: string, inUse: DataDirInUseError): Promise<Database> {
+  const file = socketPath(dataDir);
+  if (!fs.existsSync(file)) throw new DataDirInUseError(`${inUse.message}; it offers no socket at ${file}`);
+  try {
+    // Two connections: verify fetches its next page while it hashes the current one.
+    return await openPostgres(socketUrl(dataDir), 2);
+  } catch (error) {
+    throw new DataDirInUseError(`${inUse.message}; its socket ${file} did not answer (${(error as Error).message})`);
   }
 }
 

@@ -16,6 +16,7 @@ export const PART_NAMES = {
   nikSerial: "NIK serial (digits 13–16)",
   familyCardIssueDate: "family-card issue date",
   familyCardSerial: "family-card serial (digits 13–16)",
+  changedValues: "the values an audit entry recorded as changed",
 } as const;
 
 export type Part = keyof typeof PART_NAMES;

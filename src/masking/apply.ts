@@ -3,15 +3,24 @@
 // them. Each clear reveal is noted on the context and written as an access entry (use-access-log.ts).
 import type { GraphQLSchema } from "graphql";
 import type { IMiddlewareFunction } from "graphql-middleware";
+import { keyedValueHash } from "../audit/hash.ts";
 import type { Principal } from "../auth/principal.ts";
 import type { Context } from "../context.ts";
 import type { Policy } from "../policy/policy.ts";
+import type { ChangeReader } from "./changes.ts";
 import { MASKERS } from "./maskers.ts";
 
+/** One access-log entry in the making: a clear value shown, or a lookup by a full identifier. */
 export interface Reveal {
-  citizenId: string;
+  /** REVEAL when absent. */
+  kind?: "REVEAL" | "LOOKUP";
+  /** Whose value; null for a lookup that matched no one or a value that belongs to no citizen. */
+  citizenId: string | null;
   /** `Type.field` */
   field: string;
+  /** Lookups: what the identifier matched, and its keyed hash. */
+  outcome?: "FOUND" | "NOT_FOUND" | "OUT_OF_SCOPE";
+  valueHash?: string;
 }
 
 /**
@@ -88,6 +97,28 @@ function purposeUnlocks(policy: Policy, ctx: Context, type: string, field: strin
   return status?.applied === true && policy.unlocks(ctx.principal.role, status.purpose, type, field);
 }
 
+/** How this request's role reads each entity, for the values inside audit entries (masking/changes.ts). */
+export function changeReader(policy: Policy, ctx: Pick<Context, "principal" | "auditKey">): ChangeReader {
+  return {
+    access: (type, field) => policy.access(ctx.principal.role, type, field),
+    mask(masker, value) {
+      const mask = (MASKERS as Record<string, (value: unknown, row: unknown) => unknown>)[masker];
+      // Values are stored as text; dates as ISO 8601, which the date maskers take as dates.
+      const revived = /^\d{4}-\d{2}-\d{2}T[\d:.]+Z$/.test(value) ? new Date(value) : value;
+      try {
+        const masked = mask?.(revived, {});
+        return typeof masked === "string" && masked !== "" ? masked : undefined;
+      } catch {
+        return undefined; // a masker that needs more than the value (the address): hashed instead
+      }
+    },
+    hash: (value) => keyedValueHash(ctx.auditKey, value),
+  };
+}
+
+// One per request: the masking step runs for every masked value of every row.
+const readers = new WeakMap<Context, ChangeReader>();
+
 export function maskingMiddleware(policy: Policy, _schema: GraphQLSchema) {
   // Only fields that some role sees masked are wrapped; every other field runs untouched.
   const masked = new Set<string>();
@@ -105,11 +136,17 @@ export function maskingMiddleware(policy: Policy, _schema: GraphQLSchema) {
       if (access?.kind === "clear") return value;
       if (!access) return null; // unreachable: shield denied the field before it resolved
       if (purposeUnlocks(policy, ctx, type, field)) {
-        const row = parent as { id: string; citizenId?: string };
-        ctx.reveals.push({ citizenId: type === "Citizen" ? row.id : (row.citizenId ?? row.id), field: ref });
+        const row = parent as { id?: string; citizenId?: string | null };
+        const citizenId = type === "Citizen" ? row.id : row.citizenId !== undefined ? row.citizenId : row.id;
+        ctx.reveals.push({ citizenId: citizenId ?? null, field: ref });
         return value;
       }
-      return MASKERS[access.masker](value, parent);
+      let reader = readers.get(ctx);
+      if (!reader) {
+        reader = changeReader(policy, ctx);
+        readers.set(ctx, reader);
+      }
+      return MASKERS[access.masker](value, parent, reader);
     };
   }
   return map;

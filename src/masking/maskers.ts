@@ -2,6 +2,7 @@
 // value that a role could not use to rebuild it: what each one shows is declared in MASKER_INFO, and
 // the policy loader judges it together with the role's other fields (src/policy/rebuild.ts).
 import type { Part } from "../domain/parts.ts";
+import { type ChangeReader, maskChanges } from "./changes.ts";
 
 /** Keeps the characters at the given positions (0-based, [from, to) ranges) and stars the rest. */
 function keepDigits(value: string, keep: ReadonlyArray<readonly [number, number]>): string {
@@ -102,12 +103,15 @@ export const MASKERS = {
   familyCard: (value: unknown) => maskFamilyCardNumber(String(value)),
   address: (_value: unknown, row: unknown) => maskAddress(addressParts(row as AddressRow)),
   birthYear: (value: unknown) => maskBirthDate(value as Date),
+  /** An audit entry's `changes`, through the reader's own read policy for the entity (changes.ts). */
+  changes: (value: unknown, row: unknown, reader?: ChangeReader) =>
+    reader ? maskChanges(value, (row as { entityType?: string | null }).entityType ?? null, reader) : null,
 } as const;
 
 export type MaskerName = keyof typeof MASKERS;
 
 /** The output scalars of masked fields (src/schema/scalars.ts): a masked value is not a Date or a number. */
-export type MaskedScalar = "MaskableNik" | "MaskableFamilyCardNumber" | "MaskableAddress" | "MaskableDate";
+export type MaskedScalar = "MaskableNik" | "MaskableFamilyCardNumber" | "MaskableAddress" | "MaskableDate" | "JSON";
 
 /** What a masker returns and which parts of the value it lets through; the loader and the docs read this. */
 export interface MaskerInfo {
@@ -144,5 +148,11 @@ export const MASKER_INFO: Readonly<Record<MaskerName, MaskerInfo>> = {
     scalar: "MaskableDate",
     shows: ["birthYear"],
     returns: "the year, with month and day as stars: `1990-**-**`",
+  },
+  changes: {
+    scalar: "JSON",
+    shows: [],
+    returns:
+      "(AuditEntry.changes) each changed value as the reader's own read policy shows that field of the entity, a keyed hash where it may not read it",
   },
 };

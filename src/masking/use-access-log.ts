@@ -1,5 +1,6 @@
-// Writes the clear reveals of a request as access entries before the response leaves. If they
-// cannot be written, the response carries no data: a clear value is never shown unrecorded.
+// Writes the clear reveals and identifier lookups of a request as access entries before the response
+// leaves. If they cannot be written, the response carries no data: a clear value is never shown, and
+// no lookup answered, unrecorded.
 import type { Plugin } from "graphql-yoga";
 import type { Context } from "../context.ts";
 import { UnavailableError } from "../errors.ts";
@@ -11,7 +12,10 @@ export function useAccessLog(): Plugin<Context> {
         async onExecuteDone({ args, setResult }) {
           const ctx = args.contextValue as Context;
           if (!ctx.reveals?.length) return;
-          const unique = new Map(ctx.reveals.map((r) => [`${r.citizenId}|${r.field}`, r]));
+          // One entry per reveal of a citizen's field, and per identifier looked up.
+          const unique = new Map(
+            ctx.reveals.map((r) => [`${r.kind ?? "REVEAL"}|${r.citizenId}|${r.field}|${r.valueHash ?? ""}`, r]),
+          );
           try {
             await ctx.db.accessEntry.createMany({
               data: [...unique.values()].map((r) => ({
@@ -19,8 +23,11 @@ export function useAccessLog(): Plugin<Context> {
                 role: ctx.principal.role,
                 agencyCode: ctx.principal.agencyCode ?? null,
                 clientId: ctx.principal.kind === "client" ? ctx.principal.subject : null,
+                kind: r.kind ?? "REVEAL",
                 citizenId: r.citizenId,
                 field: r.field,
+                outcome: r.outcome ?? null,
+                valueHash: r.valueHash ?? null,
                 purpose: ctx.purpose ?? "",
                 caseRef: ctx.caseRef ?? "",
                 requestId: ctx.requestId,

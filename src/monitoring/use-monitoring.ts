@@ -13,9 +13,6 @@ import type { ClientIpResolver } from "../server/client-ip.ts";
 import type { Monitor } from "./monitor.ts";
 import type { Who } from "./windows.ts";
 
-/** Root fields that look a citizen up by a full identifier: a null answer is a miss (NIK enumeration). */
-export const IDENTIFIER_LOOKUPS = new Set(["citizenByNik"]);
-
 const OPERATION_NAME_MAX = 100;
 
 interface RequestState {
@@ -28,7 +25,6 @@ interface RequestState {
   rows: number;
   /** Mutations (by field name) that answered without an error at their path. */
   changed: string[];
-  lookupMisses: number;
   codes: string[];
   deniedFields: number;
   limit?: string | undefined;
@@ -91,10 +87,10 @@ interface ResultLike {
   errors?: ReadonlyArray<{ path?: ReadonlyArray<string | number>; extensions?: Record<string, unknown> }>;
 }
 
-/** The field of each distinct reveal (citizen and field) of the request. */
+/** The field of each distinct clear value shown (citizen and field) in the request; lookups are not reveals. */
 function revealedFields(ctx: Context): string[] {
-  const seen = new Map(ctx.reveals.map((r) => [`${r.citizenId}|${r.field}`, r.field]));
-  return [...seen.values()];
+  const shown = ctx.reveals.filter((r) => r.kind !== "LOOKUP");
+  return [...new Map(shown.map((r) => [`${r.citizenId}|${r.field}`, r.field])).values()];
 }
 
 export interface MonitoringOptions {
@@ -115,7 +111,6 @@ export function useMonitoring({ monitor, log, clientIp, quietPaths }: Monitoring
         start: performance.now(),
         rows: 0,
         changed: [],
-        lookupMisses: 0,
         codes: [],
         deniedFields: 0,
       });
@@ -144,7 +139,6 @@ export function useMonitoring({ monitor, log, clientIp, quietPaths }: Monitoring
             const value = data?.[f.alias];
             state.rows += rowsOf(value);
             if (state.type === "mutation" && value != null && !failed.has(f.alias)) state.changed.push(f.name);
-            if (IDENTIFIER_LOOKUPS.has(f.name) && value == null) state.lookupMisses++;
           }
         },
       };
@@ -178,8 +172,10 @@ export function useMonitoring({ monitor, log, clientIp, quietPaths }: Monitoring
         clientIp: ctx ? ctx.clientIp : clientIp(req?.socket.remoteAddress, request.headers.get("x-forwarded-for")),
       };
       const requestId = ctx?.requestId ?? response.headers.get("x-request-id") ?? undefined;
-      const reveals = ctx ? new Set(ctx.reveals.map((r) => `${r.citizenId}|${r.field}`)).size : 0;
-      // One per citizen and field, as the access log writes them.
+      // Clear values shown: one per citizen and field, as the access log writes them.
+      const reveals = ctx ? revealedFields(ctx).length : 0;
+      // Lookups by a full identifier (the access log's LOOKUP entries) that found no one in the caller's rows.
+      const lookupMisses = ctx ? ctx.reveals.filter((r) => r.kind === "LOOKUP" && r.outcome !== "FOUND").length : 0;
       const operation = state.field ?? "(none)";
       const type = state.type ?? "(none)";
 
@@ -214,7 +210,7 @@ export function useMonitoring({ monitor, log, clientIp, quietPaths }: Monitoring
       if (state.limit !== undefined || state.codes.includes("RATE_LIMITED"))
         monitor.record("limit_refusal", who, 1, requestId);
       if (reveals) monitor.record("reveal", who, reveals, requestId);
-      if (state.lookupMisses) monitor.record("lookup_miss", who, state.lookupMisses, requestId);
+      if (lookupMisses) monitor.record("lookup_miss", who, lookupMisses, requestId);
       for (const mutation of state.changed) monitor.record("mutation", who, 1, requestId, mutation);
     },
   };

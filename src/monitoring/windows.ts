@@ -70,11 +70,14 @@ interface WindowRow {
   who: Who;
 }
 
-/** The AlertWindow table: one upsert per batch, answering the totals; ended windows purged now and then. */
+/**
+ * The AlertWindow table: one upsert per batch, answering the totals. One row per rule and key, reset
+ * when a newer window starts (the runtime role has no DELETE); a late count for an older window is
+ * dropped, since that window's alert, if any, was already decided.
+ */
 export function postgresWindows(db: Db): WindowStore {
-  let lastPurge = 0;
   return {
-    async add(batch, now) {
+    async add(batch) {
       if (batch.length === 0) return [];
       const col = <T>(f: (w: WindowCount) => T) => batch.map(f);
       const rows = await db.$queryRaw<WindowRow[]>`
@@ -85,16 +88,18 @@ export function postgresWindows(db: Db): WindowStore {
           ${col((w) => w.count)}::int[], ${col((w) => w.firstRequestId)}::text[], ${col((w) => w.lastRequestId)}::text[],
           ${col((w) => w.firstAt.toISOString())}::timestamptz[], ${col((w) => w.lastAt.toISOString())}::timestamptz[],
           ${col((w) => JSON.stringify(w.who))}::jsonb[])
-        on conflict (rule, key, "windowStart") do update set
-          count = w.count + excluded.count,
-          "lastRequestId" = coalesce(excluded."lastRequestId", w."lastRequestId"),
-          "lastAt" = greatest(w."lastAt", excluded."lastAt")
+        on conflict (rule, key) do update set
+          count = case when excluded."windowStart" = w."windowStart" then w.count + excluded.count
+                       when excluded."windowStart" > w."windowStart" then excluded.count else w.count end,
+          "firstRequestId" = case when excluded."windowStart" > w."windowStart" then excluded."firstRequestId" else w."firstRequestId" end,
+          "firstAt" = case when excluded."windowStart" > w."windowStart" then excluded."firstAt" else w."firstAt" end,
+          who = case when excluded."windowStart" > w."windowStart" then excluded.who else w.who end,
+          "lastRequestId" = case when excluded."windowStart" >= w."windowStart"
+                                 then coalesce(excluded."lastRequestId", w."lastRequestId") else w."lastRequestId" end,
+          "lastAt" = case when excluded."windowStart" >= w."windowStart" then greatest(w."lastAt", excluded."lastAt") else w."lastAt" end,
+          "windowStart" = greatest(w."windowStart", excluded."windowStart"),
+          "windowEnd" = greatest(w."windowEnd", excluded."windowEnd")
         returning rule, key, "windowStart", "windowEnd", count, "firstRequestId", "lastRequestId", "firstAt", "lastAt", who`;
-      if (Math.abs(now.getTime() - lastPurge) > 600_000) {
-        lastPurge = now.getTime();
-        const before = new Date(now.getTime() - 86_400_000).toISOString();
-        await db.$executeRaw`delete from "AlertWindow" where "windowEnd" < ${before}::timestamptz`;
-      }
       return rows.map((r) => ({
         ...r,
         windowStart: new Date(r.windowStart),

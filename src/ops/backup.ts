@@ -7,9 +7,10 @@ import path from "node:path";
 import pg from "pg";
 import type { Config } from "../config.ts";
 import { type Database, fromPglite, openDatabase } from "../db/database.ts";
+import { socketUrl } from "../db/pglite-socket.ts";
 import { type DatabaseFacts, readFacts } from "./facts.ts";
 import { pgDump } from "./pg-tools.ts";
-import { keepPostgresFiles } from "./pglite-dump.ts";
+import { keepPostgresFiles, tarDataDir } from "./pglite-dump.ts";
 
 export const MANIFEST = "manifest.json";
 /** Written beside the manifest by `backup verify` when every check passed. */
@@ -136,15 +137,20 @@ function clientDatabase(client: pg.Client): Database {
  * (loaded into memory), so they describe exactly what was dumped.
  */
 async function dumpPglite(config: Config, dir: string, progress: Progress) {
-  const db = await openDatabase(config.database);
-  let gzipped: Buffer;
+  const dataDir = (config.database as { dataDir: string }).dataDir;
+  const db = await openDatabase(config.database, { joinRunningGateway: true });
+  let tarball: Buffer;
   try {
-    progress(`dumping the PGlite data directory ${config.database.kind === "pglite" ? config.database.dataDir : ""}`);
-    gzipped = Buffer.from(await (await (db.dumpDataDir as () => Promise<Blob>)()).arrayBuffer());
+    if (db.dumpDataDir) {
+      progress(`dumping the PGlite data directory ${dataDir}`);
+      tarball = keepPostgresFiles(Buffer.from(await (await db.dumpDataDir()).arrayBuffer())).tarball;
+    } else {
+      progress(`a gateway holds ${dataDir}: pausing its database while the data directory is copied`);
+      tarball = await dumpBesideGateway(dataDir);
+    }
   } finally {
     await db.close();
   }
-  const { tarball } = keepPostgresFiles(gzipped);
   fs.writeFileSync(path.join(dir, PGLITE_DUMP_FILE), tarball);
   progress("reading row counts and the audit head from the dump");
   const copy = await loadPgliteDump(tarball);
@@ -153,6 +159,31 @@ async function dumpPglite(config: Config, dir: string, progress: Progress) {
     return { engine: "pglite" as const, serverVersion: String(version?.v), facts: await readFacts(copy) };
   } finally {
     await copy.close();
+  }
+}
+
+/**
+ * Through the running gateway's CLI socket: an open transaction holds PGlite's transaction lock, so
+ * the gateway runs no statement until COMMIT; CHECKPOINT writes every change to the files first. The
+ * files are then as consistent as a stopped database's. Requests wait meanwhile (about a second per
+ * 100 MB); a keep-alive query every few seconds keeps the socket from cutting a long copy off.
+ */
+async function dumpBesideGateway(dataDir: string): Promise<Buffer> {
+  const client = new pg.Client({ connectionString: socketUrl(dataDir) });
+  await client.connect();
+  try {
+    await client.query("BEGIN");
+    await client.query("CHECKPOINT");
+    let last = Date.now();
+    const tarball = await tarDataDir(dataDir, async () => {
+      if (Date.now() - last < 5_000) return;
+      await client.query("SELECT 1");
+      last = Date.now();
+    });
+    await client.query("COMMIT");
+    return tarball;
+  } finally {
+    await client.end();
   }
 }
 

@@ -7,6 +7,7 @@ import { verifyAudit } from "../audit/verify.ts";
 import type { Config } from "../config.ts";
 import type { Database } from "../db/database.ts";
 import { migrationStatus } from "../db/migrator.ts";
+import { privilegeProblems } from "../db/runtime-role.ts";
 import { VERIFIED } from "./backup.ts";
 import type { Check } from "./backup-check.ts";
 import { compareCatalogs, expectedCatalog, readCatalog } from "./catalog.ts";
@@ -28,9 +29,6 @@ export interface DoctorOptions {
   now?: Date;
 }
 
-/** The audit tables: whoever owns them can switch their append-only triggers off. */
-const AUDIT_TABLES = ["AuditEntry", "AuditSeal", "AuditHead", "AccessEntry"];
-
 export async function runDoctor(db: Database, config: Config, options: DoctorOptions): Promise<DoctorReport> {
   const checks: Check[] = [];
   const status = await migrationStatus(db);
@@ -42,7 +40,7 @@ export async function runDoctor(db: Database, config: Config, options: DoctorOpt
   const expected = await expectedCatalog();
   checks.push({ name: "schema", problems: compareCatalogs(expected, await readCatalog(db)) });
   checks.push({ name: "data", problems: await constraintViolations(db, expected) });
-  checks.push(await privileges(db));
+  checks.push(await privileges(db, config));
   const audit = await verifyAudit(db, config.auditKey, options.parallel ? { parallel: options.parallel } : {});
   checks.push({
     name: "audit chain",
@@ -54,29 +52,17 @@ export async function runDoctor(db: Database, config: Config, options: DoctorOpt
   return { healthy: checks.every((c) => c.problems.length === 0), checks };
 }
 
-async function privileges(db: Database): Promise<Check> {
-  if (db.kind === "pglite")
+async function privileges(db: Database, config: Config): Promise<Check> {
+  // PGlite (in this process, or a running gateway's through its socket) has no other account.
+  if (config.database.kind === "pglite")
     return {
       name: "privileges",
       problems: [],
       note: "PGlite has one account, a superuser, and no other to run as: in production use PostgreSQL with the runtime role",
     };
-  const [me] = await db.query<{ name: string; superuser: boolean }>(
-    "SELECT current_user AS name, rolsuper AS superuser FROM pg_roles WHERE rolname = current_user",
-  );
-  const problems: string[] = [];
-  if (me?.superuser)
-    problems.push(`connected as ${me.name}, a superuser: it can bypass every trigger of the audit trail`);
-  const owned = await db.query<{ t: string }>(
-    `SELECT c.relname AS t FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE n.nspname = current_schema() AND c.relname = ANY($1) AND pg_has_role(current_user, c.relowner, 'MEMBER')`,
-    [AUDIT_TABLES],
-  );
-  if (owned.length)
-    problems.push(
-      `connected as ${me?.name}, owner of ${owned.map((r) => r.t).join(", ")}: it can disable their triggers`,
-    );
-  return { name: "privileges", problems, note: `connected as ${me?.name}` };
+  // The same judgement as serve's at start-up (src/db/runtime-role.ts).
+  const [me] = await db.query<{ name: string }>("SELECT current_user AS name");
+  return { name: "privileges", problems: await privilegeProblems(db), note: `connected as ${me?.name}` };
 }
 
 /** Checksums are kept as 64 hex digits of a real SHA-256; the files themselves live in the archive's storage. */

@@ -7,11 +7,13 @@ import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import type { Config } from "../config.ts";
-import { openPostgres } from "../db/database.ts";
+import { type Database, openPostgres } from "../db/database.ts";
+import { grantRuntimeRole } from "../db/runtime-role.ts";
 import { BackupError, type Progress, readManifest } from "./backup.ts";
 import {
   adminQuery,
   type BackupReport,
+  type Check,
   checkFiles,
   checkRestored,
   createSiblingDatabase,
@@ -45,7 +47,9 @@ export async function restoreBackup(
   progress: Progress,
 ): Promise<RestoreResult> {
   const manifest = readManifest(backupDir);
-  const into = options.into ?? (config.database.kind === "postgres" ? config.database.url : config.database.dataDir);
+  // The tables' owner (MIGRATION_DATABASE_URL) restores: the gateway's runtime role may not create them.
+  const target = config.migrationDatabase;
+  const into = options.into ?? (target.kind === "postgres" ? target.url : target.dataDir);
   const intoPostgres = /^postgres(ql)?:\/\//.test(into);
   if (intoPostgres !== (manifest.engine === "postgres"))
     throw new BackupError(
@@ -86,9 +90,11 @@ async function restorePostgres(
   const fresh = await createSiblingDatabase(server.toString(), `${name}_restore_${randomBytes(4).toString("hex")}`);
   try {
     report.checks.push(
-      ...(await withRestoredCopy(backupDir, manifest, { pgUrl: fresh.url }, progress, (db) =>
-        checkRestored(db, manifest, config, progress),
-      )),
+      ...(await withRestoredCopy(backupDir, manifest, { pgUrl: fresh.url }, progress, async (db) => {
+        const checks = await checkRestored(db, manifest, config, progress);
+        if (checks.every((c) => c.problems.length === 0)) checks.push(await grantRuntime(db, config, progress));
+        return checks;
+      })),
     );
   } catch (error) {
     report.checks.push({ name: "restore", problems: [(error as Error).message] });
@@ -111,6 +117,20 @@ async function restorePostgres(
   }
   await adminQuery(server.toString(), `ALTER DATABASE "${freshName}" RENAME TO "${name}"`);
   return { report, target: url, keptAside };
+}
+
+/**
+ * pg_restore leaves grants out (the target server's roles may differ), so the gateway's runtime role
+ * gets its rights again here, as `migrate` gives them: the gateway can start on the restored database.
+ */
+async function grantRuntime(db: Database, config: Config, progress: Progress): Promise<Check> {
+  progress(`granting the runtime role ${config.runtimeRole} its rights`);
+  try {
+    const granted = await grantRuntimeRole(db, config.runtimeRole);
+    return { name: "grants", problems: [], note: `${config.runtimeRole} on ${granted.tables.length} tables` };
+  } catch (error) {
+    return { name: "grants", problems: [`${(error as Error).message} (nothing was put in place)`] };
+  }
 }
 
 async function isEmptyPostgres(url: string): Promise<boolean> {

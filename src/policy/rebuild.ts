@@ -20,6 +20,9 @@ export const MASKABLE: Readonly<Record<string, readonly Part[]>> = {
   "Citizen.familyCardNumber": FAMILY_CARD_PARTS,
   "Citizen.address": ADDRESS_PARTS,
   "Citizen.birthDate": BIRTH_DATE_PARTS,
+  // Its masker shows each value as the reader's own read policy does, so it adds no part the
+  // reader does not already have; the values themselves stay the hidden part.
+  "AuditEntry.changes": ["changedValues"],
 };
 
 /**

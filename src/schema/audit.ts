@@ -41,7 +41,10 @@ builder.prismaObject("AuditEntry", {
     changes: t.field({
       type: "JSON",
       nullable: true,
-      description: "Changed fields with before/after; NIK, family-card number and address as keyed hashes.",
+      description:
+        "Changed fields with before/after, shown through your role's read policy for the entity: a value you may not read is a keyed hash (NIK, family-card number and street always are). A purpose your policy names for AuditEntry.changes shows them as stored, and is logged.",
+      // The masker reads the entity type; the reveal log, the citizen.
+      select: { changes: true, entityType: true, citizenId: true },
       resolve: (e) => e.changes,
     }),
     purpose: t.exposeString("purpose", { nullable: true }),
@@ -59,8 +62,12 @@ builder.prismaObject("AuditEntry", {
   }),
 });
 
+export const AccessKind = builder.enumType($Enums.AccessKind, { name: "AccessKind" });
+export const LookupOutcome = builder.enumType($Enums.LookupOutcome, { name: "LookupOutcome" });
+
 builder.prismaObject("AccessEntry", {
-  description: "One clear reveal of a masked value: who saw which field of whose record, for which purpose.",
+  description:
+    "One clear reveal of a masked value (who saw which field of whose record, for which purpose), or one lookup by a full identifier, found or not.",
   fields: (t) => ({
     seq: t.field({ type: "BigInt", resolve: (e) => e.seq }),
     at: t.expose("at", { type: "DateTime" }),
@@ -68,8 +75,21 @@ builder.prismaObject("AccessEntry", {
     role: t.exposeString("role"),
     agencyCode: t.exposeString("agencyCode", { nullable: true }),
     clientId: t.exposeString("clientId", { nullable: true }),
-    citizenId: t.exposeString("citizenId"),
+    kind: t.expose("kind", { type: AccessKind }),
+    citizenId: t.exposeString("citizenId", {
+      nullable: true,
+      description: "Whose value was shown, or who has the number looked up; null when a lookup matched no one.",
+    }),
     field: t.exposeString("field"),
+    outcome: t.expose("outcome", {
+      type: LookupOutcome,
+      nullable: true,
+      description: "Lookups: what the number matched (the caller was told the same for NOT_FOUND and OUT_OF_SCOPE).",
+    }),
+    valueHash: t.exposeString("valueHash", {
+      nullable: true,
+      description: "Lookups: keyed hash of the number searched for, comparable with the hashes in AuditEntry.changes.",
+    }),
     purpose: t.exposeString("purpose"),
     caseRef: t.exposeString("caseRef"),
     requestId: t.exposeString("requestId"),
@@ -103,6 +123,7 @@ const AccessEntryWhere = builder.inputType("AccessEntryWhere", {
     client: t.string(),
     citizenId: t.string(),
     field: t.string({ description: "Type.field, e.g. Citizen.nik." }),
+    kind: t.field({ type: [AccessKind] }),
     purpose: t.string(),
     from: t.field({ type: "DateTime" }),
     to: t.field({ type: "DateTime" }),
@@ -160,6 +181,7 @@ function accessWhere(ctx: Context, w: typeof AccessEntryWhere.$inferInput | null
       }),
       timeRange(w),
     );
+    if (w.kind?.length) and.push({ kind: { in: w.kind } });
   }
   return { AND: and };
 }
@@ -189,7 +211,7 @@ builder.queryFields((t) => ({
 
 interface HistoryEvent {
   at: Date;
-  kind: "CHANGED" | "REVEALED";
+  kind: "CHANGED" | "REVEALED" | "LOOKED_UP";
   actor: string;
   role: string;
   agencyCode: string | null;
@@ -201,11 +223,13 @@ interface HistoryEvent {
   requestId: string;
 }
 
-const HistoryKind = builder.enumType("CitizenAccessKind", { values: ["CHANGED", "REVEALED"] as const });
+const HistoryKind = builder.enumType("CitizenAccessKind", {
+  values: ["CHANGED", "REVEALED", "LOOKED_UP"] as const,
+});
 
 const CitizenAccessEvent = builder.objectRef<HistoryEvent>("CitizenAccessEvent").implement({
   description:
-    "Something that happened to one citizen's data: a change (audit entry) or a clear reveal (access entry).",
+    "Something that happened to one citizen's data: a change (audit entry), a clear reveal or a lookup by their full number (access entries).",
   fields: (t) => ({
     at: t.expose("at", { type: "DateTime" }),
     kind: t.expose("kind", { type: HistoryKind }),
@@ -239,7 +263,11 @@ builder.queryField("citizenAccessHistory", (t) =>
       ]);
       const events: HistoryEvent[] = [
         ...changes.map((e) => ({ ...e, kind: "CHANGED" as const, what: e.event, outcome: e.outcome })),
-        ...reveals.map((e) => ({ ...e, kind: "REVEALED" as const, what: e.field, outcome: null })),
+        ...reveals.map((e) =>
+          e.kind === "LOOKUP"
+            ? { ...e, kind: "LOOKED_UP" as const, what: e.field, outcome: e.outcome }
+            : { ...e, kind: "REVEALED" as const, what: e.field, outcome: null },
+        ),
       ];
       return events.sort((a, b) => b.at.getTime() - a.at.getTime()).slice(0, first);
     },

@@ -1,5 +1,5 @@
 // Penduduk: citizens and everything recorded about them.
-import { audited } from "../audit/transaction.ts";
+import { audited, withAuditNote } from "../audit/transaction.ts";
 import {
   checkFamilyCard,
   checkNik,
@@ -10,11 +10,12 @@ import {
   PLAUSIBLE,
   threeDigits,
 } from "../domain/validate.ts";
-import { BadUserInputError, ConflictError, NotFoundError } from "../errors.ts";
+import { BadUserInputError, NotFoundError, registryReferral } from "../errors.ts";
 import type { Prisma } from "../generated/prisma/client.ts";
 import { $Enums } from "../generated/prisma/client.ts";
+import { assertLookupAllowed, noteLookup, takeLookupUnit } from "../masking/lookup.ts";
 import { addressParts, formatAddress } from "../masking/maskers.ts";
-import { scoped } from "../policy/scope.ts";
+import { rowInScope, scoped } from "../policy/scope.ts";
 import { builder } from "./builder.ts";
 import { addRootQueries, DateFilter, StringFilter, scopedRelation } from "./lists.ts";
 import { assertCanPlace, loadForUpdate, updateVersioned } from "./mutations.ts";
@@ -101,17 +102,23 @@ builder.queryField("citizenByNik", (t) =>
   t.prismaField({
     type: "Citizen",
     nullable: true,
-    description: "Exact lookup by a full NIK, for roles the policy names. Prefix or partial lookups do not exist.",
+    description:
+      "Exact lookup by a full NIK: an access. Needs a stated purpose that unlocks Citizen.nik for your role (x-purpose, x-case-ref), counts against your lookup budget (RATE_LIMITED) and is written to the access log, found or not. Prefix or partial lookups do not exist.",
     args: { nik: t.arg.string({ required: true }) },
     resolve: async (query, _root, args, ctx) => {
       if (!/^\d{16}$/.test(args.nik)) {
         throw new BadUserInputError("nik must be exactly 16 digits.", { field: "nik", rule: "nik_format" });
       }
-      const row = await ctx.db.citizen.findFirst({
-        ...query,
-        where: scoped(ctx, "Citizen", { nik: args.nik }),
-      });
-      // The NIK is not echoed: the message must not confirm or repeat an identity number.
+      assertLookupAllowed(ctx, "Citizen", "nik");
+      // Both queries run whatever the answer: the first tells the access log the truth (who has the
+      // number, wherever they live), the second is all the caller gets.
+      const [holder, row] = await Promise.all([
+        ctx.db.citizen.findUnique({ where: { nik: args.nik }, select: { id: true } }),
+        ctx.db.citizen.findFirst({ ...query, where: scoped(ctx, "Citizen", { nik: args.nik }) }),
+      ]);
+      const outcome = row ? "FOUND" : holder ? "OUT_OF_SCOPE" : "NOT_FOUND";
+      noteLookup(ctx, "Citizen", "nik", args.nik, outcome, holder?.id ?? null);
+      // The same answer for no one and for someone outside your rows; the NIK is not echoed.
       if (!row) throw new NotFoundError("No citizen with that NIK in the rows your role may see.");
       return row;
     },
@@ -142,7 +149,8 @@ const RegisterCitizenInput = builder.inputType("RegisterCitizenInput", {
 builder.mutationField("registerCitizen", (t) =>
   t.prismaField({
     type: "Citizen",
-    description: "Registers a citizen. A NIK that exists already is a CONFLICT.",
+    description:
+      "Registers a citizen. A NIK that cannot be registered (it is taken, wherever the record lives) is a CONFLICT that refers the applicant to the civil registry without saying more. Each registration counts against your lookup budget.",
     args: { input: t.arg({ type: RegisterCitizenInput, required: true }) },
     resolve: (query, _root, { input }, ctx, info) =>
       audited(ctx, info, "registerCitizen", { entityType: "Citizen" }, async (tx) => {
@@ -169,11 +177,17 @@ builder.mutationField("registerCitizen", (t) =>
         threeDigits("input.addressRw", data.addressRw);
         await checkVillage(tx, "input.domicileCode", data.domicileCode);
         assertCanPlace(ctx, "Citizen", data, "The domicile village");
-        // Named, without echoing whose NIK it is: the caller learns only that the number is taken.
-        if (await tx.citizen.findUnique({ where: { nik: data.nik }, select: { id: true } })) {
-          throw new ConflictError("input.nik: a citizen with this NIK is already registered; nothing was changed.", {
-            field: "input.nik",
-          });
+        // Whether a NIK is taken is what a lookup answers, so asking costs a unit of the same budget,
+        // and the answer is a referral that says no more than "not here", whoever holds the number.
+        // The audit entry keeps the truth (which citizen, inside the officer's rows or not).
+        takeLookupUnit(ctx);
+        const holder = await tx.citizen.findUnique({
+          where: { nik: data.nik },
+          select: { id: true, domicileCode: true },
+        });
+        if (holder) {
+          const where = rowInScope(ctx.policy, ctx.principal, "Citizen", holder) ? "in_scope" : "out_of_scope";
+          throw withAuditNote(registryReferral(), { citizenId: holder.id, finding: `nik_registered_${where}` });
         }
         const created = await tx.citizen.create({ ...query, data });
         return { entity: created, entityId: created.id, citizenId: created.id, before: null, after: data };

@@ -3,8 +3,9 @@
 // policy layer attach to every list at once instead of to eight copies.
 import type { InputObjectRef } from "@pothos/core";
 import type { Context } from "../context.ts";
-import { BadUserInputError, NotFoundError } from "../errors.ts";
+import { BadUserInputError, ForbiddenError, NotFoundError } from "../errors.ts";
 import { PAGE_SIZE } from "../limits/limits.ts";
+import { isIdentifierField } from "../masking/lookup.ts";
 import { type ModelName, modelEntry, type RowOf, type WhereOf } from "../models.ts";
 import { rowScope, scoped } from "../policy/scope.ts";
 import { builder, type SchemaTypes } from "./builder.ts";
@@ -88,6 +89,19 @@ function checkFilterAndSort(ctx: Context, model: string, args: ListArgs): void {
   const order = (args.orderBy ?? []).map((o) => policyField(o.field, known));
   ctx.policy.assertClear(ctx.principal.role, model, where, "filter");
   ctx.policy.assertClear(ctx.principal.role, model, order, "sort");
+  // Even a role that sees it clear: a filter by a full NIK is a lookup without its purpose, budget
+  // and access entry, and sorting by one brackets a hidden number between known ones.
+  for (const [use, fields] of [
+    ["filter", where],
+    ["sort", order],
+  ] as const) {
+    const identifier = fields.find((f) => isIdentifierField(model, f));
+    if (identifier) {
+      throw new ForbiddenError(
+        `You may not ${use} ${model} lists by "${identifier}": it identifies one person. A lookup by a full NIK is citizenByNik, with a stated purpose.`,
+      );
+    }
+  }
 }
 
 /** The caller's filter AND the caller's row scope: the database never returns an out-of-scope row. */

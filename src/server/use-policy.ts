@@ -13,6 +13,7 @@ import { maskingMiddleware } from "../masking/apply.ts";
 import { documentFullyGranted, scopeMiddleware, shieldRules } from "../policy/enforce.ts";
 import type { Policy } from "../policy/policy.ts";
 import { applyMiddleware, rule, shield } from "../policy/shield.ts";
+import { cursorMiddleware, useCursors } from "../policy/use-cursors.ts";
 
 /** A refused mutation is audited too (outcome DENIED), so attempts show up in the trail. */
 function recordDeniedMutation(
@@ -55,8 +56,11 @@ export function policyShield(schema: GraphQLSchema, policy: Policy) {
   });
 }
 
-/** The schema with graphql-shield on every field: the authority whenever a request touches a denied field. */
-export function shieldedSchema(schema: GraphQLSchema, policy: Policy): GraphQLSchema {
+/**
+ * The schema with graphql-shield on every field: the authority whenever a request touches a denied
+ * field. With `cursorKey`, connections hand out sealed cursors (policy/use-cursors.ts).
+ */
+export function shieldedSchema(schema: GraphQLSchema, policy: Policy, cursorKey?: string): GraphQLSchema {
   const permissions = policyShield(schema, policy);
   // Outermost first: who may reach the field, then the scope of a related row, then masking.
   return applyMiddleware(
@@ -65,6 +69,7 @@ export function shieldedSchema(schema: GraphQLSchema, policy: Policy): GraphQLSc
     queryInputMiddleware(schema),
     scopeMiddleware(schema),
     maskingMiddleware(policy, schema),
+    ...(cursorKey ? [cursorMiddleware(schema, cursorKey)] : []),
   );
 }
 
@@ -81,18 +86,20 @@ export function shieldedSchema(schema: GraphQLSchema, policy: Policy): GraphQLSc
 export function policyLayer(
   schema: GraphQLSchema,
   policy: Policy,
+  cursorKey: string,
 ): {
   schema: GraphQLSchema;
-  plugin: Plugin<Context>;
+  plugins: Plugin<Context>[];
   /** Whether the document names only what the role may read (then it runs without the per-field shield). */
   granted(document: DocumentNode, role: string): boolean;
 } {
-  const shielded = shieldedSchema(schema, policy);
+  const shielded = shieldedSchema(schema, policy, cursorKey);
   const granted = applyMiddleware(
     schema,
     queryInputMiddleware(schema),
     scopeMiddleware(schema),
     maskingMiddleware(policy, schema),
+    cursorMiddleware(schema, cursorKey),
   );
   // Yoga reuses the parsed document of a repeated query string, so the check runs once per (document, role).
   const decisions = new WeakMap<DocumentNode, Map<string, boolean>>();
@@ -109,11 +116,13 @@ export function policyLayer(
     }
     return ok;
   };
-  const plugin: Plugin<Context> = {
+  const choose: Plugin<Context> = {
     onExecute({ args }) {
       const ok = fullyGranted(args.document, args.contextValue.principal.role);
       (args as { schema: GraphQLSchema }).schema = ok ? granted : shielded;
     },
   };
-  return { schema: shielded, plugin, granted: fullyGranted };
+  // The cursors are opened after the schema is chosen: that decision is cached per parsed document,
+  // and opening them gives the request a document of its own.
+  return { schema: shielded, plugins: [choose, useCursors(schema, cursorKey)], granted: fullyGranted };
 }

@@ -13,6 +13,7 @@ import type { Context } from "../context.ts";
 import type { Database } from "../db/database.ts";
 import { boundedCache } from "../limits/document-cache.ts";
 import { LIMITS, type Limits } from "../limits/limits.ts";
+import { createRateLimiter } from "../limits/rate-limit.ts";
 import { useLimits } from "../limits/use-limits.ts";
 import { createLogger, type Logger, withFields } from "../log.ts";
 import { useAccessLog } from "../masking/use-access-log.ts";
@@ -108,9 +109,11 @@ export function createGateway({
   monitor = config.monitoring.enabled ? createMonitor({ config, db, log, rules: [] }) : NO_MONITOR,
 }: GatewayOptions) {
   const graphiql = config.env !== "production";
-  const layer = enforce ? policyLayer(schema, policy) : undefined;
+  const layer = enforce ? policyLayer(schema, policy, config.cursorKey) : undefined;
   const cacheChars = (limits === false ? undefined : limits.parseCacheChars) ?? LIMITS.parseCacheChars;
   const clientIp = clientIpResolver(config.edge.trustedProxies);
+  // In this instance's memory: see src/limits/rate-limit.ts for what that means behind a load balancer.
+  const lookupLimiter = createRateLimiter(config.lookupRateLimit);
   const introspectionRoles = config.edge.introspectionRoles;
   const metrics = monitor.metrics;
   const metricsOnMainPort = metrics !== undefined && config.monitoring.metrics === "main";
@@ -167,7 +170,7 @@ export function createGateway({
             ),
           ]
         : []),
-      ...(layer ? [layer.plugin] : []),
+      ...(layer ? layer.plugins : []),
       useAccessLog(),
       // After the access log: it may replace the result, and the hint belongs on the final one.
       ...(layer ? [usePurposeHint()] : []),
@@ -197,6 +200,7 @@ export function createGateway({
         // The socket's peer, or what trusted proxies say is behind them; unknown without a socket (yoga.fetch).
         clientIp: clientIp(req?.socket.remoteAddress, request.headers.get("x-forwarded-for")),
         reveals: [],
+        lookupLimiter,
         auditKey: config.auditKey,
         log: withFields(log, { requestId, ...(callerId ? { clientRequestId: callerId } : {}) }),
         monitor,

@@ -1,4 +1,5 @@
-// The audit trail under real concurrency: two `gerbang serve` processes on one PostgreSQL database,
+// The audit trail under real concurrency: two `gerbang serve` processes on one PostgreSQL database
+// (connected as the runtime role, so its grants are proven under load, sealer included),
 // 32 concurrent writers, 2,000 mixed mutations (valid ones, legitimate CONFLICTs, invalid input,
 // roles lacking the mutation). Every change a mutation commits must have exactly one SUCCESS entry,
 // every refusal the client saw its entry with the same outcome, and the sealed trail must verify.
@@ -19,8 +20,10 @@ import { issueDevToken } from "../../src/auth/dev-token.ts";
 import { loadConfig, testDatabaseUrl } from "../../src/config.ts";
 import { type Database, openPostgres } from "../../src/db/database.ts";
 import { applyMigrations } from "../../src/db/migrator.ts";
+import { grantRuntimeRole } from "../../src/db/runtime-role.ts";
 import { seed } from "../../src/db/seed.ts";
 import { verifyEveryWay } from "../support/audit.ts";
+import { ensureTestRoles, urlAs } from "../support/db.ts";
 import { freePorts, gatewayProcesses, sleep } from "../support/gateway-processes.ts";
 import {
   type ClientOutcome,
@@ -106,9 +109,11 @@ describe.skipIf(!testDatabaseUrl())("audit trail under concurrent load on two ga
     u.pathname = `/${dbName}`;
     return u.toString();
   })();
+  /** The gateways run as the runtime role `gerbang migrate` grants, as in production. */
+  const runtimeUrl = urlAs(dbUrl, "gerbang_runtime");
   let db: Database | undefined;
   let created = false;
-  const { instances, start, kill, killAllNow } = gatewayProcesses({ databaseUrl: dbUrl, auditKey: AUDIT_KEY });
+  const { instances, start, kill, killAllNow } = gatewayProcesses({ databaseUrl: runtimeUrl, auditKey: AUDIT_KEY });
   const tokens = {} as Record<Role, string>;
   const pools: LoadPools = { inRegion: [], outOfRegion: [], hot: [], villages: [] };
   const { plan, load } = mutationLoad({ run, total: TOTAL, writers: WRITERS, tokens, pools, instances });
@@ -378,6 +383,8 @@ describe.skipIf(!testDatabaseUrl())("audit trail under concurrent load on two ga
     created = true;
     db = await openPostgres(dbUrl, 4);
     await applyMigrations(db);
+    await ensureTestRoles(["gerbang_runtime"]);
+    await grantRuntimeRole(db, "gerbang_runtime");
     await seed(db.prisma, { citizens: CITIZENS });
     const alive = await db.query<{ id: string; domicileCode: string }>(
       `select id, "domicileCode" from "Citizen" where status = 'ALIVE' order by id`,

@@ -226,7 +226,14 @@ describe.each(databaseKinds())("audit trail on %s", (kind) => {
       expect(keyedValueHash("a-different-key-of-at-least-32-characters!!", input.nik)).not.toBe(regChanges.nik?.after);
       expect(refused).toMatchObject({
         outcome: "CONFLICT",
-        changes: { refused: { code: "CONFLICT", field: "input.nik" } },
+        changes: {
+          refused: {
+            code: "CONFLICT",
+            field: "input.nik",
+            rule: "contact_registry",
+            finding: "nik_registered_in_scope",
+          },
+        },
       });
 
       // Nowhere in the rows, in any column, is a clear value.

@@ -115,6 +115,19 @@ describe.each(databaseKinds())("backup and restore on %s", (kind) => {
     expect(result.report.verified).toBe(true);
     expect(result.keptAside).toBeDefined(); // the damaged one is set aside, never deleted
     expect(await answers(target)).toEqual(before);
+    if (kind === "postgres") {
+      // The runtime role has its rights on the restored database again (pg_restore leaves grants out).
+      expect(result.report.checks.find((c) => c.name === "grants")?.note).toMatch(/^gerbang_runtime on \d+ tables$/);
+      const db = await target.open();
+      try {
+        const [grant] = await db.query<{ ok: boolean }>(
+          `SELECT has_table_privilege('gerbang_runtime', '"Citizen"', 'SELECT') AND NOT has_table_privilege('gerbang_runtime', '"AuditEntry"', 'DELETE') AS ok`,
+        );
+        expect(grant?.ok).toBe(true);
+      } finally {
+        await db.close();
+      }
+    }
     const db2 = await target.open();
     try {
       const [row] = await db2.query<{ n: number }>(`SELECT count(*)::int AS n FROM "ServiceRecord"`);

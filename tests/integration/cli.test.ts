@@ -120,6 +120,9 @@ describe("gerbang CLI", () => {
         const migrated = gerbang(["migrate"], env);
         expect(migrated.code, migrated.stderr).toBe(0);
         expect(migrated.stdout).toMatch(`Applied ${MIGRATIONS}`);
+        expect(migrated.stdout).toMatch(
+          /^Runtime role gerbang_runtime( \(created now[^)]*\))?: privileges set on \d+ tables\.$/m,
+        );
         expect(gerbang(["migrate"], env).stdout).toMatch(/Already up to date/);
         expect(gerbang(["migrate", "status"], env).code).toBe(0);
         expect(gerbang(["audit", "verify"], env).stdout).toMatch(/^intact: 0 entries/);

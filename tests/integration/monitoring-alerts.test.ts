@@ -65,7 +65,7 @@ describe.each(databaseKinds())("alert rules on %s", (kind) => {
     await gw.query(`{ citizens(first: 5) { edges { node { nik } } } }`, { token: registry, headers: REVEAL });
     await serve(front, 5);
     for (let i = 0; i < 3; i++) await gw.query(DENIED, { token: front });
-    await gw.query(BY_NIK, { token: registry, variables: { nik: "3201019999990001" } });
+    await gw.query(BY_NIK, { token: registry, headers: REVEAL, variables: { nik: "3201019999990001" } });
     for (let i = 0; i < 3; i++) await gw.query("{ regions(first: 1) { totalCount } }", { token: "expired.or.wrong" });
     await gw.query(TOO_DEEP, { token: front });
     expect(await gw.monitor.flush()).toEqual([]);
@@ -175,7 +175,12 @@ describe.each(databaseKinds())("alert rules on %s", (kind) => {
   it("nik_enumeration: twenty lookups of NIKs that belong to nobody", async () => {
     const token = await gw.token("registry_officer", { subject: "enumerator", region: "32", agency: "DUKCAPIL-3201" });
     for (let serial = 1; serial <= 20; serial++) {
-      await gw.query(BY_NIK, { token, variables: { nik: `320101999999${String(serial).padStart(4, "0")}` } });
+      const r = await gw.query(BY_NIK, {
+        token,
+        headers: REVEAL,
+        variables: { nik: `320101999999${String(serial).padStart(4, "0")}` },
+      });
+      expect(r.errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
     }
     expect(await gw.monitor.flush()).toMatchObject([
       { rule: "nik_enumeration", key: "enumerator", count: 20, response: "suspend_reveals" },

@@ -90,7 +90,7 @@ describe.each(databaseKinds())("mutations on %s", (kind) => {
       expect(await fx.db.query(`SELECT 1 FROM "Citizen" WHERE "nik" = $1`, [input.nik])).toHaveLength(0);
     });
 
-    it("registerCitizen refuses a duplicate NIK with CONFLICT naming the field, not the other citizen", async () => {
+    it("registerCitizen refers a taken NIK to the registry, naming neither the holder nor where they live", async () => {
       const existing = await one<{
         id: string;
         nik: string;
@@ -114,9 +114,10 @@ describe.each(databaseKinds())("mutations on %s", (kind) => {
         "registryBogor",
         "registerCitizen",
         input,
-        { code: "CONFLICT", field: "input.nik" },
+        { code: "CONFLICT", field: "input.nik", rule: "contact_registry", finding: "nik_registered_out_of_scope" },
         "CONFLICT",
-        { entityType: "Citizen", entityId: null },
+        // The entry, for auditors only, names the holder.
+        { entityType: "Citizen", entityId: null, citizenId: existing.id },
       );
       const error = res.errors?.[0];
       expect(error?.message).toMatch(/NIK/);

@@ -8,6 +8,7 @@ import type { Context } from "../../src/context.ts";
 import type { Database } from "../../src/db/database.ts";
 import { seed } from "../../src/db/seed.ts";
 import { Prisma } from "../../src/generated/prisma/client.ts";
+import { createRateLimiter } from "../../src/limits/rate-limit.ts";
 import { createLogger } from "../../src/log.ts";
 import { MODEL_NAMES, modelEntry, rowRulesOf } from "../../src/models.ts";
 import { NO_MONITOR } from "../../src/monitoring/monitor.ts";
@@ -45,6 +46,7 @@ function context(db: Database, who: Principal, withPolicy: Policy = policy): Con
     caseRef: undefined,
     clientIp: undefined,
     reveals: [],
+    lookupLimiter: createRateLimiter(testConfig.lookupRateLimit),
     auditKey: testConfig.auditKey,
     log: createLogger("silent"),
     loaders: new Map(),

@@ -94,3 +94,88 @@ async function admin(adminUrl: string, sql: string): Promise<void> {
     await client.end();
   }
 }
+
+/** The login role that owns the databases of openOwnedPostgres: no superuser, as production's owner should be. */
+export const TEST_OWNER_ROLE = "gerbang_test_owner";
+/** The test roles' password: ignored where the server trusts local connections, used where it does not. */
+const TEST_ROLE_PASSWORD = "gerbang-test-password";
+
+/**
+ * Makes sure the login roles exist, with the test password (as an operator would create them once,
+ * as a superuser). Roles belong to the whole server: tolerates another test file doing the same.
+ */
+export async function ensureTestRoles(roles: string[]): Promise<void> {
+  const adminUrl = testDatabaseUrl();
+  if (!adminUrl) throw new Error("ensureTestRoles needs TEST_DATABASE_URL");
+  for (const role of roles) {
+    // One file at a time (two concurrent ALTER ROLEs of one role fail with "tuple concurrently updated").
+    await admin(
+      adminUrl,
+      `BEGIN; SELECT pg_advisory_xact_lock(hashtext('gerbang test roles'));
+       DO $$ BEGIN CREATE ROLE "${role}" LOGIN; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$;
+       ALTER ROLE "${role}" LOGIN PASSWORD '${TEST_ROLE_PASSWORD}'; COMMIT`,
+    );
+  }
+}
+
+/** `url` with another login role (and the test password). */
+export function urlAs(url: string, role: string): string {
+  const u = new URL(url);
+  u.username = role;
+  u.password = TEST_ROLE_PASSWORD;
+  return u.toString();
+}
+
+export interface OwnedPostgres {
+  /** Connected as the owner of the tables (not a superuser). */
+  owner: Database;
+  ownerUrl: string;
+  /** The same database as the runtime role `runtimeRole`. */
+  runtimeUrl: string;
+  runtimeRole: string;
+  /** The same database as the server's superuser (TEST_DATABASE_URL's user). */
+  superUrl: string;
+  close(): Promise<void>;
+}
+
+/**
+ * A scratch PostgreSQL database as production lays it out: owned by a role that is no superuser,
+ * migrated by it, with the runtime role granted by the same code as `gerbang migrate`. Roles belong
+ * to the whole server, so the owner role and gerbang_runtime are shared by every such database (and
+ * created here as the superuser when missing, as an operator would once).
+ */
+export async function openOwnedPostgres(runtimeRole = "gerbang_runtime"): Promise<OwnedPostgres> {
+  const adminUrl = testDatabaseUrl();
+  if (!adminUrl) throw new Error("openOwnedPostgres needs TEST_DATABASE_URL");
+  const { grantRuntimeRole } = await import("../../src/db/runtime-role.ts");
+  await ensureTestRoles([TEST_OWNER_ROLE, runtimeRole]);
+  const name = `gerbang_test_${randomBytes(6).toString("hex")}`;
+  await admin(adminUrl, `CREATE DATABASE "${name}" OWNER "${TEST_OWNER_ROLE}"`);
+  const superUrl = new URL(adminUrl);
+  superUrl.pathname = `/${name}`;
+  let owner: Database | undefined;
+  try {
+    owner = await openPostgres(urlAs(superUrl.toString(), TEST_OWNER_ROLE), 4);
+    await applyMigrations(owner);
+    await grantRuntimeRole(owner, runtimeRole);
+  } catch (error) {
+    await owner?.close().catch(() => {});
+    await admin(adminUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    throw error;
+  }
+  const db = owner;
+  return {
+    owner: db,
+    ownerUrl: urlAs(superUrl.toString(), TEST_OWNER_ROLE),
+    runtimeUrl: urlAs(superUrl.toString(), runtimeRole),
+    runtimeRole,
+    superUrl: superUrl.toString(),
+    async close() {
+      try {
+        await db.close();
+      } finally {
+        await admin(adminUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      }
+    },
+  };
+}

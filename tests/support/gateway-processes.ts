@@ -159,3 +159,58 @@ export function gatewayProcesses(options: { databaseUrl: string; auditKey: strin
 
   return { instances, start, kill, killAllNow };
 }
+
+/** A `gerbang serve` process started by a test: its output so far, and a way to stop it. */
+export interface ServeProcess {
+  child: ChildProcess;
+  /** stdout and stderr so far. */
+  output(): string;
+  /** http://localhost:PORT, from the ready line. */
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs `node bin/gerbang.js serve ARGS` with exactly `env` (plus PATH and HOME, PORT=0 and
+ * LOG_LEVEL=info unless given): resolves with the running process once it logs "gerbang ready", or
+ * with its exit code and output when it exits first.
+ */
+export async function spawnServe(
+  env: Record<string, string>,
+  args: string[] = [],
+): Promise<ServeProcess | { exitCode: number | null; output: string }> {
+  const child = spawn(process.execPath, ["bin/gerbang.js", "serve", ...args], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "info", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const chunks: string[] = [];
+  for (const stream of [child.stdout, child.stderr]) stream?.on("data", (c: Buffer) => chunks.push(c.toString()));
+  const output = () => chunks.join("");
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  let exitCode: number | null | undefined;
+  void exited.then((code) => {
+    exitCode = code;
+  });
+  const started = Date.now();
+  while (Date.now() - started < 120_000) {
+    if (exitCode !== undefined) return { exitCode, output: output() };
+    const url = /"msg":"gerbang ready","url":"(http:\/\/localhost:\d+)/.exec(output())?.[1];
+    if (url) {
+      return {
+        child,
+        output,
+        url,
+        async stop() {
+          if (exitCode === undefined) {
+            child.kill("SIGTERM");
+            await exited;
+          }
+        },
+      };
+    }
+    await sleep(50);
+  }
+  child.kill("SIGKILL");
+  throw new Error(`gerbang serve not ready after 120 s:\n${output()}`);
+}

@@ -69,6 +69,8 @@ export interface Refusal {
   code: string;
   field?: string;
   rule?: string;
+  /** What only the audit entry says (`changes.refused.finding`), never the caller's error. */
+  finding?: string;
 }
 
 export type MutationFixture = ReturnType<typeof mutationFixture>;
@@ -225,6 +227,7 @@ export function mutationFixture(kind: DatabaseKind) {
         code: refusal.code,
         ...(refusal.field !== undefined ? { field: refusal.field } : {}),
         ...(refusal.rule !== undefined ? { rule: refusal.rule } : {}),
+        ...(refusal.finding !== undefined ? { finding: refusal.finding } : {}),
       },
     });
     return res;

@@ -14,6 +14,8 @@ const CITIZENS = 150;
 export const BOGOR = "32.01";
 export const SEMARANG = "33.74";
 export const CASE_REF = "PN-BDG-2026-001";
+/** The headers of a registry officer's lookup by NIK: a purpose that unlocks Citizen.nik, with a case. */
+export const LOOKUP_PURPOSE = { "x-purpose": "civil-registration", "x-case-ref": CASE_REF } as const;
 
 export type Json = Record<string, unknown>;
 export type GqlError = NonNullable<GraphQLResponse["errors"]>[number];

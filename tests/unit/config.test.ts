@@ -16,6 +16,23 @@ describe("configuration", () => {
     expect(config.port).toBe(4100);
   });
 
+  it("migrates as the owner (MIGRATION_DATABASE_URL) and serves as the runtime role (DATABASE_URL)", () => {
+    const runtime = "postgresql://gerbang_runtime@127.0.0.1:5432/gerbang";
+    const owner = "postgresql://gerbang_owner@127.0.0.1:5432/gerbang";
+    const split = loadConfig({ DATABASE_URL: runtime, MIGRATION_DATABASE_URL: owner });
+    expect(split.database).toEqual({ kind: "postgres", url: runtime });
+    expect(split.migrationDatabase).toEqual({ kind: "postgres", url: owner });
+    expect(split.runtimeRole).toBe("gerbang_runtime");
+    // One URL for both, as in development; and PGlite migrates where it serves.
+    expect(loadConfig({ DATABASE_URL: owner }).migrationDatabase).toEqual({ kind: "postgres", url: owner });
+    expect(loadConfig({}).migrationDatabase).toEqual(loadConfig({}).database);
+    expect(loadConfig({ DATABASE_RUNTIME_ROLE: "gateway_app" }).runtimeRole).toBe("gateway_app");
+    expect(() => loadConfig({ DATABASE_RUNTIME_ROLE: 'x"; DROP ROLE postgres; --' })).toThrow(
+      /DATABASE_RUNTIME_ROLE: must be a lowercase PostgreSQL role name/,
+    );
+    expect(() => loadConfig({ MIGRATION_DATABASE_URL: owner })).toThrow(/MIGRATION_DATABASE_URL needs DATABASE_URL/);
+  });
+
   it("reports every problem at once, in one message", () => {
     let message = "";
     try {

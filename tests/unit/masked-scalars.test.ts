@@ -14,7 +14,8 @@ describe("masked values have their own scalars", () => {
       const [type, field] = ref.split(".") as [string, string];
       const t = schema.getType(type);
       const named = t && isObjectType(t) ? getNamedType(t.getFields()[field]?.type)?.name : undefined;
-      expect(named, ref).toMatch(/^Maskable/);
+      // AuditEntry.changes is a JSON object masked or not (its masker hashes values inside it).
+      if (named !== "JSON") expect(named, ref).toMatch(/^Maskable/);
       expect(
         Object.values(MASKER_INFO).some((info) => info.scalar === named),
         `${ref}: a masker returns ${named}`,
@@ -24,6 +25,7 @@ describe("masked values have their own scalars", () => {
 
   it("each scalar's description names every masker that returns it, with its example", () => {
     for (const [name, info] of Object.entries(MASKER_INFO)) {
+      if (info.scalar === "JSON") continue; // the field's own description says what `changes` shows
       expect(scalar(info.scalar).description, name).toContain(`masker \`${name}\`: ${info.returns}`);
     }
   });

@@ -30,7 +30,7 @@ CREATE TABLE "AlertWindow" (
     "lastAt" TIMESTAMPTZ(3) NOT NULL,
     "who" JSONB NOT NULL,
 
-    CONSTRAINT "AlertWindow_pkey" PRIMARY KEY ("rule","key","windowStart")
+    CONSTRAINT "AlertWindow_pkey" PRIMARY KEY ("rule","key")
 );
 
 -- CreateTable
@@ -47,9 +47,6 @@ CREATE TABLE "Incident" (
 
     CONSTRAINT "Incident_pkey" PRIMARY KEY ("id")
 );
-
--- CreateIndex
-CREATE INDEX "AlertWindow_windowEnd_idx" ON "AlertWindow"("windowEnd");
 
 -- CreateIndex
 CREATE INDEX "SecurityAlert_at_idx" ON "SecurityAlert"("at");
