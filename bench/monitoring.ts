@@ -120,6 +120,13 @@ try {
   const url: Record<Variant, string> = { a: a.url, b: b.url };
   const client = new LoadClient();
   cleanup.add(() => client.close());
+  // CPU of this process (gateway and load client alike) per request, per slice: on a shared machine
+  // less disturbed by other processes than wall-clock latency.
+  const cpu: Record<Workload, Record<Variant, number[]>> = {
+    Q1: { a: [], b: [] },
+    Q2: { a: [], b: [] },
+    recordService: { a: [], b: [] },
+  };
   const slices: Record<Workload, Record<Variant, SliceResult[]>> = {
     Q1: { a: [], b: [] },
     Q2: { a: [], b: [] },
@@ -143,9 +150,12 @@ try {
     const order: Variant[] = r % 2 === 0 ? ["a", "b"] : ["b", "a"];
     for (const w of workloads) {
       for (const v of order) {
+        const before = process.cpuUsage();
         const result = await slice(w, v, perSlice);
+        const used = process.cpuUsage(before);
         if (result.errors > 0) throw new Error(`${w} (${v}) had ${result.errors} errors: ${result.firstError}`);
         slices[w][v].push(result);
+        cpu[w][v].push((used.user + used.system) / 1000 / result.count);
       }
     }
     log(`round ${r + 1}/${rounds} done`);
@@ -160,6 +170,7 @@ try {
       p50Ms: round(percentile(latencies, 50), 2),
       p95Ms: round(percentile(latencies, 95), 2),
       throughputPerSecond: round(median(perRound), 1),
+      cpuMsPerRequest: round(median(cpu[w][v]), 3),
     };
   };
   const results = Object.fromEntries(
@@ -172,6 +183,7 @@ try {
           b: sb,
           p50OverheadPercent: round((sa.p50Ms / sb.p50Ms - 1) * 100, 1),
           throughputOverheadPercent: round((1 - sa.throughputPerSecond / sb.throughputPerSecond) * 100, 1),
+          cpuOverheadPercent: round((sa.cpuMsPerRequest / sb.cpuMsPerRequest - 1) * 100, 1),
         },
       ];
     }),
@@ -203,9 +215,10 @@ try {
       b: { p50Ms: number; throughputPerSecond: number };
       p50OverheadPercent: number;
       throughputOverheadPercent: number;
+      cpuOverheadPercent: number;
     };
     console.log(
-      `${w.padEnd(14)} p50 a ${r.a.p50Ms} ms / b ${r.b.p50Ms} ms (${r.p50OverheadPercent} %)  throughput a ${r.a.throughputPerSecond}/s / b ${r.b.throughputPerSecond}/s (${r.throughputOverheadPercent} %)`,
+      `${w.padEnd(14)} p50 a ${r.a.p50Ms} ms / b ${r.b.p50Ms} ms (${r.p50OverheadPercent} %)  throughput a ${r.a.throughputPerSecond}/s / b ${r.b.throughputPerSecond}/s (${r.throughputOverheadPercent} %)  CPU/request ${r.cpuOverheadPercent} %`,
     );
   }
 } finally {

@@ -1,7 +1,7 @@
 // The alert rules file is checked like the role files: a mistake stops the start with every problem
 // named. And the log scrub: no 16-digit number and no JWT survives into a log line.
 import { describe, expect, it } from "vitest";
-import { scrub } from "../../src/log.ts";
+import { createLogger, scrub } from "../../src/log.ts";
 import { parseAlertRules } from "../../src/monitoring/rules.ts";
 import { signature } from "../../src/monitoring/webhook.ts";
 
@@ -98,5 +98,20 @@ describe("webhook signature", () => {
     expect(signature("secret", '{"a":2}', 1_700_000_000)).not.toBe(a);
     expect(signature("secret", '{"a":1}', 1_700_000_001)).not.toBe(a);
     expect(signature("other", '{"a":1}', 1_700_000_000)).not.toBe(a);
+  });
+});
+
+describe("log redaction", () => {
+  it("replaces the values of secret-bearing keys at any depth", () => {
+    const lines: string[] = [];
+    const log = createLogger("info", (line) => lines.push(line));
+    log.info("x", { authorization: "Bearer abc", nested: { deeper: { token: "t0k", nik: "a" } }, variables: { a: 1 } });
+    const line = JSON.parse(lines[0] as string);
+    expect(line).toMatchObject({
+      msg: "x",
+      authorization: "[redacted]",
+      nested: { deeper: { token: "[redacted]", nik: "[redacted]" } },
+      variables: "[redacted]",
+    });
   });
 });
