@@ -12,6 +12,7 @@
 // compared by p50 latency; recordService (a mutation with its audit entry), compared by throughput.
 // The variants alternate within each round, the order flipping every round.
 import fs from "node:fs";
+import { Session } from "node:inspector/promises";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -188,6 +189,30 @@ try {
       ];
     }),
   );
+  // Wall-clock and throughput on a shared machine carry noise larger than the effect. So (a) runs once
+  // more per workload under the V8 profiler of this (the gateway's) thread, the load client being on
+  // its own thread: the share of the gateway's busy CPU spent in the monitoring code itself (frames of
+  // src/monitoring/ and src/log.ts, with the prom-client and pino calls under them) is the cost.
+  const session = new Session();
+  session.connect();
+  await session.post("Profiler.enable");
+  const profiled: Record<
+    string,
+    { requests: number; busyMsPerRequest: number; monitoringUsPerRequest: number; monitoringPercentOfBusy: number }
+  > = {};
+  for (const w of workloads) {
+    await session.post("Profiler.start");
+    const result = await slice(w, "a", Math.max(3000, perSlice));
+    const { profile } = await session.post("Profiler.stop");
+    const share = monitoringShare(profile as unknown as Parameters<typeof monitoringShare>[0]);
+    profiled[w] = {
+      requests: result.count,
+      busyMsPerRequest: round(share.busyUs / 1000 / result.count, 3),
+      monitoringUsPerRequest: round(share.monitoringUs / result.count, 1),
+      monitoringPercentOfBusy: round((share.monitoringUs / share.busyUs) * 100, 2),
+    };
+  }
+  session.disconnect();
   const logLines = fs.readFileSync(logFile, "utf8").split("\n").filter(Boolean).length;
   const alerts = await db.query<{ rule: string; n: number }>(
     `select rule, count(*)::int as n from "SecurityAlert" group by rule order by rule`,
@@ -202,6 +227,7 @@ try {
     target: "a adds under 5 % to the read p50 (Q1, Q2) and to the mutation throughput (recordService)",
     concurrency,
     results,
+    profiledMonitoringShare: profiled,
     logLinesWritten: logLines,
     alertsRaised: alerts,
     machine: machineInfo(),
@@ -217,10 +243,58 @@ try {
       throughputOverheadPercent: number;
       cpuOverheadPercent: number;
     };
+    const pr = profiled[w];
+    if (pr)
+      console.log(
+        `${w.padEnd(14)} profiled: monitoring ${pr.monitoringUsPerRequest} µs of ${pr.busyMsPerRequest} ms gateway CPU per request (${pr.monitoringPercentOfBusy} %)`,
+      );
     console.log(
       `${w.padEnd(14)} p50 a ${r.a.p50Ms} ms / b ${r.b.p50Ms} ms (${r.p50OverheadPercent} %)  throughput a ${r.a.throughputPerSecond}/s / b ${r.b.throughputPerSecond}/s (${r.throughputOverheadPercent} %)  CPU/request ${r.cpuOverheadPercent} %`,
     );
   }
 } finally {
   await cleanup.run();
+}
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string };
+  children?: number[];
+}
+
+/** Busy time of a V8 CPU profile, and the part under frames of the monitoring code (outermost frame counted once). */
+function monitoringShare(profile: { nodes: ProfileNode[]; samples?: number[]; timeDeltas?: number[] }): {
+  busyUs: number;
+  monitoringUs: number;
+} {
+  const parent = new Map<number, number>();
+  const byId = new Map<number, ProfileNode>();
+  for (const n of profile.nodes) {
+    byId.set(n.id, n);
+    for (const c of n.children ?? []) parent.set(c, n.id);
+  }
+  const ours = (url: string) => url.includes("/src/monitoring/") || url.endsWith("/src/log.ts");
+  const underOurs = new Map<number, boolean>();
+  const isUnder = (id: number): boolean => {
+    const known = underOurs.get(id);
+    if (known !== undefined) return known;
+    const node = byId.get(id);
+    const up = parent.get(id);
+    const answer = node ? ours(node.callFrame.url) || (up !== undefined && isUnder(up)) : false;
+    underOurs.set(id, answer);
+    return answer;
+  };
+  let busyUs = 0;
+  let monitoringUs = 0;
+  const samples = profile.samples ?? [];
+  const deltas = profile.timeDeltas ?? [];
+  for (let i = 0; i < samples.length; i++) {
+    const id = samples[i] as number;
+    const name = byId.get(id)?.callFrame.functionName ?? "";
+    const dt = deltas[i] ?? 0;
+    if (name === "(idle)" || name === "(program)") continue;
+    busyUs += dt;
+    if (isUnder(id)) monitoringUs += dt;
+  }
+  return { busyUs, monitoringUs };
 }

@@ -10,6 +10,8 @@ export interface Logger {
   info(msg: string, fields?: Record<string, unknown>): void;
   warn(msg: string, fields?: Record<string, unknown>): void;
   error(msg: string, fields?: Record<string, unknown>): void;
+  /** Writes out what is buffered (before the process exits). */
+  flush?(): void;
 }
 
 /** Keys whose values are never logged, at any depth. */
@@ -65,6 +67,16 @@ export function createLogger(level: Config["logLevel"], destination?: LogDestina
   const streams = [destination, also]
     .filter((d, i) => i === 0 || d !== undefined)
     .map((d) => ({ stream: streamOf(d) }));
+  const flush = () => {
+    for (const { stream } of streams) {
+      try {
+        (stream as { flushSync?: () => void }).flushSync?.();
+      } catch {
+        // not open yet: nothing was buffered
+      }
+    }
+  };
+  if ([destination, also].some((d) => typeof d === "string")) process.once("exit", flush);
   const base = pino(
     {
       level,
@@ -78,12 +90,17 @@ export function createLogger(level: Config["logLevel"], destination?: LogDestina
     },
     streams.length === 1 ? (streams[0] as { stream: pino.DestinationStream }).stream : pino.multistream(streams),
   );
-  return wrap(base);
+  return { ...wrap(base), flush };
 }
 
+/**
+ * stdout is written synchronously (pino's default: nothing is lost when the process exits at once);
+ * a file (LOG_FILE) asynchronously, so that a request never waits for a write(2) on a busy disk, and
+ * what is buffered is written out when the process exits.
+ */
 function streamOf(destination: LogDestination | undefined): pino.DestinationStream {
   if (destination === undefined) return pino.destination({ dest: 1, sync: true });
-  if (typeof destination === "string") return pino.destination({ dest: destination, mkdir: true, sync: true });
+  if (typeof destination === "string") return pino.destination({ dest: destination, mkdir: true, sync: false });
   return { write: destination };
 }
 

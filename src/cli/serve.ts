@@ -182,6 +182,7 @@ gerbang_runtime) that \`gerbang migrate\` creates.
       // Close PGlite cleanly so its files are consistent; committed data is already on disk.
       stopSealer()
         .then(() => stopMonitor())
+        .then(() => log.flush?.())
         .then(() => db.close())
         .finally(() => process.exit(0));
     };
