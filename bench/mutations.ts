@@ -569,7 +569,7 @@ function sliceRunner(
     let firstChain: Promise<unknown> | undefined;
     let sliceOver = false;
     if (variant === "a" && params.sealer === "serve") {
-      stopSealer = startSealer(db.prisma, config.auditKey, silent, params.sealerIntervalMs);
+      stopSealer = startSealer(db.prisma, config.auditKey, silent, {}, params.sealerIntervalMs);
       firstChain = (async () => {
         while (!sliceOver) {
           const [r] = await db.query<{ pending: boolean }>(

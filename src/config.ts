@@ -2,8 +2,10 @@
 // is reported together so an operator fixes the environment in one go.
 import { createHmac } from "node:crypto";
 import net from "node:net";
+import os from "node:os";
 import path from "node:path";
 import { z } from "zod";
+import { developmentAuditKey } from "./audit/dev-key.ts";
 
 const DEV_JWT_SECRET = "gerbang-development-key-not-for-production-use-0000";
 
@@ -45,8 +47,15 @@ const Env = z.object({
   JWT_PUBLIC_KEY: z.string().optional(),
   /** JWKS URL of the identity provider. */
   JWT_JWKS_URL: z.string().url().optional(),
-  /** Key for the audit chain and keyed hashes of sensitive values. */
+  /** Key for the audit chain and keyed hashes of sensitive values (outside production: a random key in DATA_DIR). */
   AUDIT_HMAC_KEY: z.string().min(32, "must be at least 32 characters").optional(),
+  /** Where each seal is anchored (appended, fsynced): storage the database account cannot write. */
+  AUDIT_ANCHOR_DIR: z.string().min(1).default("./anchors"),
+  /** This instance's name in its anchor file (anchors-NAME.jsonl); the host name by default. */
+  INSTANCE_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/, "must be 1-64 of A-Z a-z 0-9 . _ -")
+    .optional(),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
   /** Directory of the policy files. */
   POLICY_DIR: z.string().min(1).default("./policies"),
@@ -206,9 +215,12 @@ export interface Config {
     /** Addresses and CIDR ranges whose x-forwarded-for is believed. */
     trustedProxies: string[];
   };
-  auditKey: string;
+  /** AUDIT_HMAC_KEY, or outside production the install's own random key (made on first use). */
+  readonly auditKey: string;
+  /** Where this instance anchors its seals, and under which name. */
+  anchors: { dir: string; instance: string };
   /** Key of the MAC that binds a cursor to its list, ordering and caller's scope (derived from auditKey). */
-  cursorKey: string;
+  readonly cursorKey: string;
   /** Per-principal budget of lookups by a full identifier (LOOKUP_RATE_LIMIT). */
   lookupRateLimit: { max: number; windowSeconds: number };
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
@@ -265,7 +277,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   }
   if (problems.length > 0) throw new ConfigError(`Invalid environment: ${problems.join("; ")}`);
 
-  const auditKey = e.AUDIT_HMAC_KEY ?? "gerbang-development-audit-key-not-for-production";
+  let devAuditKey: string | undefined;
+  // Read (or made) only when used: parsing the environment writes nothing.
+  const auditKey = () => {
+    devAuditKey ??= e.AUDIT_HMAC_KEY ?? developmentAuditKey(path.resolve(e.DATA_DIR));
+    return devAuditKey;
+  };
   const useDevKey = !production && !e.JWT_SECRET && !e.JWT_PUBLIC_KEY && !e.JWT_JWKS_URL;
   const database: DatabaseTarget = e.DATABASE_URL
     ? { kind: "postgres", url: e.DATABASE_URL }
@@ -293,9 +310,22 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       introspectionRoles: starOr(e.INTROSPECTION_ROLES ?? (production ? ["admin"] : ["*"])),
       trustedProxies: e.TRUSTED_PROXIES ?? [],
     },
-    auditKey,
+    get auditKey() {
+      return auditKey();
+    },
+    anchors: {
+      dir: path.resolve(e.AUDIT_ANCHOR_DIR),
+      instance:
+        e.INSTANCE_ID ??
+        os
+          .hostname()
+          .replace(/[^A-Za-z0-9._-]/g, "_")
+          .slice(0, 64),
+    },
     // Its own key, so a cursor MAC can never stand in for an audit hash or the other way round.
-    cursorKey: createHmac("sha256", auditKey).update("gerbang cursor key v1").digest("hex"),
+    get cursorKey() {
+      return createHmac("sha256", auditKey()).update("gerbang cursor key v1").digest("hex");
+    },
     lookupRateLimit: e.LOOKUP_RATE_LIMIT,
     logLevel: e.LOG_LEVEL,
     policyDir: path.resolve(e.POLICY_DIR),

@@ -16,7 +16,7 @@ import {
 } from "../errors.ts";
 import type { AuditOutcome, Prisma } from "../generated/prisma/client.ts";
 import { type AuditedMutation, eventOf, type MutationName, SENSITIVE_COLUMNS, type SystemAction } from "./events.ts";
-import { entryHash, keyedValueHash } from "./hash.ts";
+import { ENTRY_HASH_VERSION, entryHash, keyedValueHash } from "./hash.ts";
 
 export type Tx = Prisma.TransactionClient;
 
@@ -109,9 +109,14 @@ export function storable(value: string, max: number): string {
 const column = (value: string | null | undefined) =>
   value === null || value === undefined ? null : storable(value, AUDIT_TEXT_MAX.column);
 
-/** `changes` with every string value bounded (keys are column and rule names from our own code). */
+/**
+ * `changes` with every string value bounded (keys are column and rule names from our own code), and
+ * any number that is not a safe integer as text: the hash takes numbers as PostgreSQL writes them
+ * (hash.ts jsonbText), and only for safe integers is that text JavaScript's too.
+ */
 function storableChanges(value: unknown): unknown {
   if (typeof value === "string") return storable(value, AUDIT_TEXT_MAX.value);
+  if (typeof value === "number") return Number.isSafeInteger(value) ? value : String(value);
   if (Array.isArray(value)) return value.map(storableChanges);
   if (value === null || typeof value !== "object") return value;
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, storableChanges(v)]));
@@ -160,11 +165,11 @@ async function writeEntry(
   await db.$executeRaw`
     insert into "AuditEntry" (at, actor, role, "agencyCode", "clientId", operation, mutation, event, "entityType",
       "entityId", "citizenId", outcome, changes, purpose, "caseRef", "requestId", "clientIp",
-      "clientRequestId", hash)
+      "clientRequestId", hash, "hashVersion")
     values (${c.at}, ${c.actor}, ${c.role}, ${c.agencyCode}, ${c.clientId}, ${c.operation}, ${c.mutation}, ${c.event},
       ${c.entityType}, ${c.entityId}, ${c.citizenId}, ${c.outcome}::"AuditOutcome",
       ${c.changes === null ? null : JSON.stringify(c.changes)}::jsonb, ${c.purpose}, ${c.caseRef}, ${c.requestId},
-      ${c.clientIp}, ${c.clientRequestId}, ${hash})`;
+      ${c.clientIp}, ${c.clientRequestId}, ${hash}, ${ENTRY_HASH_VERSION}::smallint)`;
 }
 
 /**

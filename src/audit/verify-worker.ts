@@ -1,8 +1,10 @@
 // One part of `gerbang audit verify` in a worker thread (see verify.ts): reads and checks the
-// entries of its seq range on its own PostgreSQL connection, and posts back its counts, its first
-// problem and each seal's "seq:hash" lines, which the main thread feeds into the seal digests.
+// entries and access entries of its seq ranges on its own PostgreSQL connection, and posts back its
+// counts, its problems and each seal's "seq:hash" lines, which the main thread feeds into the seal
+// digests.
 import { parentPort, workerData } from "node:worker_threads";
 import pg from "pg";
+import type { ChainKind } from "./rows.ts";
 import { checkPart, type WorkerJob, type WorkerMessage } from "./verify.ts";
 
 const job = workerData as WorkerJob;
@@ -10,21 +12,25 @@ const post = (m: WorkerMessage) => parentPort?.postMessage(m);
 const client = new pg.Client({ connectionString: job.url });
 try {
   await client.connect();
-  const members = new Map<number, { lines: string[]; count: number }>();
-  const part = await checkPart(
-    async (sql, params) => (await client.query({ text: sql, values: params ?? [], rowMode: "array" })).rows,
-    job.key,
-    job.seals,
-    job.range,
-    (sealId, lines, count) => {
-      const m = members.get(sealId) ?? { lines: [], count: 0 };
-      m.lines.push(lines);
-      m.count += count;
-      members.set(sealId, m);
-    },
-    (entries) => post({ progress: entries }),
+  const members = new Map<string, { kind: ChainKind; sealId: number; lines: string[]; count: number }>();
+  const queryRows = async (sql: string, params?: unknown[]) =>
+    (await client.query({ text: sql, values: params ?? [], rowMode: "array" })).rows;
+  const collect = (kind: ChainKind, sealId: number, lines: string, count: number) => {
+    const m = members.get(`${kind}:${sealId}`) ?? { kind, sealId, lines: [], count: 0 };
+    m.lines.push(lines);
+    m.count += count;
+    members.set(`${kind}:${sealId}`, m);
+  };
+  const entry = await checkPart(queryRows, "entry", job.key, job.seals, job.ranges.entry, collect, (entries) =>
+    post({ progress: entries }),
   );
-  post({ done: { part, members: [...members].map(([id, m]) => [id, m.lines.join(""), m.count]) } });
+  const access = await checkPart(queryRows, "access", job.key, job.seals, job.ranges.access, collect);
+  post({
+    done: {
+      parts: { entry, access },
+      members: [...members.values()].map((m) => [m.kind, m.sealId, m.lines.join(""), m.count]),
+    },
+  });
 } catch (error) {
   post({ failed: (error as Error).message });
 } finally {

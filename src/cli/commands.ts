@@ -6,6 +6,7 @@ import { type DatabaseTarget, loadConfig } from "../config.ts";
 import { openDatabase, safeLocation } from "../db/database.ts";
 import { applyMigrations, checkDrift, createMigration, migrationStatus } from "../db/migrator.ts";
 import { grantRuntimeRole } from "../db/runtime-role.ts";
+import { createLogger } from "../log.ts";
 import { type Command, parse, positiveInt, UsageError } from "./args.ts";
 
 function describeTarget(target: DatabaseTarget): string {
@@ -248,12 +249,15 @@ const PROGRESS_EVERY = 100_000;
 
 export const auditCommand: Command = {
   help: `
-Usage: gerbang audit verify [--seal-first]   check every entry hash, seal digest and the seal chain
+Usage: gerbang audit verify [--seal-first]   check every entry, access entry, seal and anchor
        gerbang audit seal                    seal the entries not yet sealed (servers do this every 2 s)
 
-verify exits 0 and prints "intact" when everything matches, or exits 1 and names the first entry
-(or seal) that was altered, deleted, reordered or truncated. Entries written in the last seconds
-may not be sealed yet: they are checked against their own hash, and counted as unsealed.
+verify exits 0 and prints "intact" when everything matches, or exits 1, prints BROKEN and lists every
+problem (the first 50 in full): entries or access entries altered, forged, deleted, reordered or
+truncated, and seals that no longer match their anchors in AUDIT_ANCHOR_DIR (a truncated, re-sealed
+or rolled-back trail), naming the last seal that still matches. When nothing at all verifies, it
+says the key is probably wrong. Entries written in the last seconds may not be sealed yet: they are
+checked against their own hash, and counted as unsealed.
 --seal-first seals pending entries before checking (it writes; plain verify only reads).
 The key is AUDIT_HMAC_KEY; the database is DATABASE_URL or PGlite in DATA_DIR (while a gateway
 runs on DATA_DIR, through that gateway's socket in DATA_DIR/.gerbang-socket).`,
@@ -267,11 +271,16 @@ runs on DATA_DIR, through that gateway's socket in DATA_DIR/.gerbang-socket).`,
     try {
       const { sealAll } = await import("../audit/seal.ts");
       if (action === "seal" || values["seal-first"]) {
-        const sealed = await sealAll(db.prisma, config.auditKey);
+        const { fileAnchorSink } = await import("../audit/anchor.ts");
+        const sealed = await sealAll(db.prisma, config.auditKey, {
+          anchors: fileAnchorSink(config.anchors.dir, config.anchors.instance),
+          instance: config.anchors.instance,
+          log: createLogger(config.logLevel, (line) => process.stderr.write(line)),
+        });
         console.log(`Sealed ${sealed} pending entries.`);
         if (action === "seal") return 0;
       }
-      const { defaultVerifyWorkers, verifyAudit } = await import("../audit/verify.ts");
+      const { defaultVerifyWorkers, describeReport, verifyAudit } = await import("../audit/verify.ts");
       const started = Date.now();
       let shown = 0;
       const report = await verifyAudit(db, config.auditKey, {
@@ -280,22 +289,15 @@ runs on DATA_DIR, through that gateway's socket in DATA_DIR/.gerbang-socket).`,
             process.stderr.write(`checked ${n} entries...\n`);
           shown = n;
         },
+        anchorDir: config.anchors.dir,
         // On PostgreSQL the entries are checked in worker threads on their own connections.
         ...(config.database.kind === "postgres" && {
           parallel: { url: config.database.url, workers: defaultVerifyWorkers() },
         }),
       });
       const seconds = ((Date.now() - started) / 1000).toFixed(1);
-      const summary = `${report.entries} entries (${report.sealed} sealed, ${report.unsealed} not yet sealed), ${report.seals} seals, ${seconds} s`;
-      if (report.intact) {
-        console.log(`intact: ${summary}`);
-        return 0;
-      }
-      const where = report.firstProblem?.seq
-        ? `entry ${report.firstProblem.seq}`
-        : `seal ${report.firstProblem?.sealId ?? "?"}`;
-      console.log(`BROKEN at ${where}: ${report.firstProblem?.reason}\n(${summary})`);
-      return 1;
+      console.log(describeReport(report, { seconds, anchorDir: config.anchors.dir }));
+      return report.intact ? 0 : 1;
     } finally {
       await db.close();
     }

@@ -1,5 +1,6 @@
 // `gerbang serve`: open the database, make sure its schema is current, listen.
 import { createServer } from "node:http";
+import { fileAnchorSink, retryingSink } from "../audit/anchor.ts";
 import { startSealer } from "../audit/seal.ts";
 import { type Config, ConfigError, loadConfig } from "../config.ts";
 import { type Database, openDatabase } from "../db/database.ts";
@@ -8,7 +9,7 @@ import { privilegeProblems } from "../db/runtime-role.ts";
 import { LIMITS } from "../limits/limits.ts";
 import { createLogger } from "../log.ts";
 import { metricsHandler } from "../monitoring/metrics-endpoint.ts";
-import { NO_MONITOR } from "../monitoring/monitor.ts";
+import { NO_MONITOR, withSecurityEvents } from "../monitoring/monitor.ts";
 import { createMonitor } from "../monitoring/setup.ts";
 import { loadPolicy } from "../policy/load.ts";
 import { schema } from "../schema/index.ts";
@@ -138,7 +139,13 @@ gerbang_runtime) that \`gerbang migrate\` creates.
     const gateway = createGateway({ config, db, log, policy, monitor: monitor ?? NO_MONITOR });
     const stopMonitor = monitor ? monitor.start() : async () => {};
     // Every instance runs the sealer; an advisory lock makes them take turns.
-    const stopSealer = startSealer(db.prisma, config.auditKey, log);
+    // Each seal is anchored outside the database as soon as it is committed (README "Audit trail").
+    // Their security events (an entry whose hash does not match, an anchor that cannot be written) raise alerts.
+    const trailLog = monitor ? withSecurityEvents(log, monitor) : log;
+    const stopSealer = startSealer(db.prisma, config.auditKey, trailLog, {
+      anchors: retryingSink(fileAnchorSink(config.anchors.dir, config.anchors.instance), trailLog),
+      instance: config.anchors.instance,
+    });
     const server = createServer(gateway);
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);

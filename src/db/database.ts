@@ -1,12 +1,14 @@
 // One handle on the database for the whole process: the Prisma client (through a driver adapter),
 // the adapter factory the wasm schema engine needs for migrations, and a raw query for tools.
 // PGlite (in-process PostgreSQL) is the zero-config default; PostgreSQL is used when configured.
+
 import fs from "node:fs";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { PrismaPg } from "@prisma/adapter-pg";
 import type { SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
 import pg from "pg";
+import { DEV_KEY_FILE } from "../audit/dev-key.ts";
 import type { DatabaseTarget } from "../config.ts";
 import { PrismaClient } from "../generated/prisma/client.ts";
 import { SafePrismaPGlite } from "./pglite-adapter.ts";
@@ -87,7 +89,9 @@ export async function openDatabase(target: DatabaseTarget, options: OpenOptions 
     // that copy or dump the directory should not meet it.
     fs.rmSync(socketDirectory(target.dataDir), { recursive: true, force: true });
     // A new data directory starts as a copy of the build's migrated template, when it is current.
-    if (fs.readdirSync(target.dataDir).every((name) => name === LOCK_FILE)) await copyPgliteTemplate(target.dataDir);
+    // (The development audit key may be there already: config.ts makes it on first use.)
+    if (fs.readdirSync(target.dataDir).every((name) => name === LOCK_FILE || name === DEV_KEY_FILE))
+      await copyPgliteTemplate(target.dataDir);
     const pglite = await PGlite.create(target.dataDir, { startParams: PGLITE_START_PARAMS });
     const socket = options.listenForCli ? await listenOnSocket(pglite, target.dataDir) : undefined;
     if (socket) options.listenForCli?.("unavailable" in socket ? socket : { path: socket.path });

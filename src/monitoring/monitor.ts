@@ -21,7 +21,7 @@ export interface Monitor {
    * whose hash does not match) or `audit.anchor_mismatch` (an external anchor disagrees). Logged at
    * warn at once and counted for the `security_event` rules that name it.
    */
-  securityEvent(name: string, details?: Record<string, unknown>): void;
+  securityEvent(name: string, details?: Record<string, unknown>, options?: { logged?: boolean }): void;
   /** An audit entry was committed (metrics). */
   auditEntryWritten(outcome: string): void;
   /** True while an open alert with `suspend_reveals` names this principal: it gets no clear value. */
@@ -128,8 +128,8 @@ export class GatewayMonitor implements Monitor {
     }
   }
 
-  securityEvent(name: string, details: Record<string, unknown> = {}): void {
-    this.options.log.warn("security event", { event: name, ...details });
+  securityEvent(name: string, details: Record<string, unknown> = {}, options: { logged?: boolean } = {}): void {
+    if (!options.logged) this.options.log.warn("security event", { event: name, ...details });
     for (const rule of this.byEvent.get(name) ?? []) {
       this.add(rule, name, 1, undefined, {}, this.now(), { event: name, ...details });
     }
@@ -292,6 +292,28 @@ export class GatewayMonitor implements Monitor {
       where response = 'suspend_reveals' and status <> 'CLOSED' and actor is not null`;
     this.suspended = new Set(rows.map((r) => r.actor));
   }
+}
+
+/**
+ * A logger for code that reports security events as log lines with an `event` field (the sealer's
+ * `audit.entry_hash_invalid`, the anchors' `audit.anchor_failed`): each such line is written as before
+ * and also counted for the `security_event` rules, so that code needs no monitor of its own.
+ */
+export function withSecurityEvents(log: Logger, monitor: Monitor): Logger {
+  const counted =
+    (write: Logger["info"]) =>
+    (msg: string, fields?: Record<string, unknown>): void => {
+      write(msg, fields);
+      const event = fields?.event;
+      if (typeof event === "string") monitor.securityEvent(event, fields, { logged: true });
+    };
+  return {
+    debug: log.debug,
+    info: counted(log.info),
+    warn: counted(log.warn),
+    error: counted(log.error),
+    ...(log.flush ? { flush: log.flush } : {}),
+  };
 }
 
 /** Per whom a signal is counted. */

@@ -1,7 +1,15 @@
 // verify reads entries in numeric seq order across seals and pages (a regression: it once sorted by
 // the text of seq, 1, 10, 2, and called an intact trail broken as soon as a seal spanned 9 → 10).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type EntryContent, entryHash, entryHashOfJson, HEAD_FIELDS } from "../../src/audit/hash.ts";
+import {
+  type EntryContent,
+  entryHash,
+  entryHashOfDigest,
+  entryHashV1,
+  jsonbText,
+  sha256Hex,
+  TEXT_FIELDS,
+} from "../../src/audit/hash.ts";
 import { sealAll } from "../../src/audit/seal.ts";
 import { checkPart, verifyAudit } from "../../src/audit/verify.ts";
 import type { Database } from "../../src/db/database.ts";
@@ -51,12 +59,28 @@ describe.each(databaseKinds())("audit verify on %s", (kind) => {
     // The state the previous test left: 5 entries in the first seal, 20 in the second. As if the
     // second seal had been made just after verify read the seals:
     const [first] = await db.query<{ id: number }>(`select min(id)::int as id from "AuditSeal"`);
-    const seen = { ids: [first?.id ?? 0], newest: first?.id ?? 0 };
+    const seen = { ids: [first?.id ?? 0], newest: first?.id ?? 0, v1: [] };
     const members: number[] = [];
-    const part = await checkPart(db.queryRows, testConfig.auditKey, seen, { after: "-1", upTo: null }, (_, __, n) => {
-      members.push(n);
+    const part = await checkPart(
+      db.queryRows,
+      "entry",
+      testConfig.auditKey,
+      seen,
+      { after: "-1", upTo: null },
+      (_, __, ___, n) => {
+        members.push(n);
+      },
+    );
+    expect(part).toEqual({
+      entries: 25,
+      sealed: 5,
+      unsealed: 20,
+      // The 5 sealed ones are checked through their seal's digest (it covers their content), not here.
+      matching: 20,
+      legacy: 0,
+      problems: [],
+      problemCount: 0,
     });
-    expect(part).toEqual({ entries: 25, sealed: 5, unsealed: 20 });
     expect(members.reduce((a, b) => a + b, 0)).toBe(5);
   });
 
@@ -71,6 +95,21 @@ describe.each(databaseKinds())("audit verify on %s", (kind) => {
       samples,
     );
     expect(row?.json).toBe(JSON.stringify([...samples, null]));
+  });
+
+  it("has PostgreSQL write jsonb as text exactly as jsonbText does (version 2 hashes rely on it)", async () => {
+    const values = [
+      { b: { zz: [1, { y: null, x: "ä" }], a: true }, aa: "x", ä: 1, c: [], d: {}, "10": "n", "2": -3 },
+      { refused: { code: "BAD_USER_INPUT", field: "input.nik", rule: "nik_format" } },
+      { addressStreet: { before: "hmac:0123", after: null }, s: 'q"uote\\back\tslash\u0001\u007f😀\u2028' },
+      [],
+      "text",
+      false,
+    ];
+    for (const value of values) {
+      const [row] = await db.query<{ text: string }>(`select $1::jsonb::text as text`, [JSON.stringify(value)]);
+      expect(jsonbText(value)).toBe(row?.text);
+    }
   });
 
   it("checks entries whose text holds quotes, backslashes, control characters and non-ASCII, and names an edit", async () => {
@@ -98,40 +137,48 @@ describe.each(databaseKinds())("audit verify on %s", (kind) => {
         clientRequestId: null,
       };
       const c = content;
-      await fresh.query(
-        `insert into "AuditEntry" (at, actor, role, "agencyCode", "clientId", operation, mutation, event, "entityType",
-           "entityId", "citizenId", outcome, changes, purpose, "caseRef", "requestId", "clientIp", hash)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::"AuditOutcome", $13::jsonb, $14, $15, $16, $17, $18)`,
-        [
-          c.at,
-          c.actor,
-          c.role,
-          c.agencyCode,
-          c.clientId,
-          c.operation,
-          c.mutation,
-          c.event,
-          c.entityType,
-          c.entityId,
-          c.citizenId,
-          c.outcome,
-          JSON.stringify(c.changes),
-          c.purpose,
-          c.caseRef,
-          c.requestId,
-          c.clientIp,
-          entryHash(testConfig.auditKey, content),
-        ],
-      );
-      expect(await verifyEveryWay(fresh, testConfig.auditKey)).toEqual({
+      // Once as entries were hashed before 2026-12-02 (version 1, the column's default), once as now:
+      // an old trail still verifies, and PostgreSQL's text of `changes` is the one hash.ts writes.
+      for (const [version, hash] of [
+        [1, entryHashV1(testConfig.auditKey, content)],
+        [2, entryHash(testConfig.auditKey, content)],
+      ] as const) {
+        await fresh.query(
+          `insert into "AuditEntry" (at, actor, role, "agencyCode", "clientId", operation, mutation, event, "entityType",
+             "entityId", "citizenId", outcome, changes, purpose, "caseRef", "requestId", "clientIp", hash, "hashVersion")
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::"AuditOutcome", $13::jsonb, $14, $15, $16, $17, $18, $19)`,
+          [
+            c.at,
+            c.actor,
+            c.role,
+            c.agencyCode,
+            c.clientId,
+            c.operation,
+            c.mutation,
+            c.event,
+            c.entityType,
+            c.entityId,
+            c.citizenId,
+            c.outcome,
+            JSON.stringify(c.changes),
+            c.purpose,
+            c.caseRef,
+            c.requestId,
+            c.clientIp,
+            hash,
+            version,
+          ],
+        );
+      }
+      expect(await verifyEveryWay(fresh, testConfig.auditKey)).toMatchObject({
         intact: true,
-        entries: 1,
+        entries: 2,
         sealed: 0,
-        unsealed: 1,
+        unsealed: 2,
         seals: 0,
       });
-      expect(await sealAll(fresh.prisma, testConfig.auditKey)).toBe(1);
-      expect(await verifyEveryWay(fresh, testConfig.auditKey)).toMatchObject({ intact: true, sealed: 1 });
+      expect(await sealAll(fresh.prisma, testConfig.auditKey)).toBe(2);
+      expect(await verifyEveryWay(fresh, testConfig.auditKey)).toMatchObject({ intact: true, sealed: 2 });
 
       // One character of the actor changed, by a superuser with the append-only trigger off.
       await fresh.query(`ALTER TABLE "AuditEntry" DISABLE TRIGGER USER`);
@@ -139,7 +186,10 @@ describe.each(databaseKinds())("audit verify on %s", (kind) => {
       await fresh.query(`ALTER TABLE "AuditEntry" ENABLE TRIGGER USER`);
       const report = await verifyEveryWay(fresh, testConfig.auditKey);
       expect(report.intact).toBe(false);
-      expect(report.firstProblem?.reason).toMatch(/^entry \d+ was altered/);
+      expect(report.problems.map((p) => p.reason)).toEqual([
+        expect.stringMatching(/^entry \d+ was altered/),
+        expect.stringMatching(/^entry \d+ was altered/),
+      ]);
     } finally {
       await fresh.close();
     }
@@ -160,13 +210,12 @@ describe.each(databaseKinds())("audit verify on %s", (kind) => {
     );
     expect(entries.map((e) => e.clientRequestId)).toEqual(["lb-7f3a-0001", null]);
     for (const e of entries) expect(entryHash(testConfig.auditKey, { ...e, at: new Date(e.at) })).toBe(e.hash);
-    // Without a caller's id, the hashed tail is the four values it always was.
+    // Version 2 hashes every text field length-prefixed (a null as ":,"), then `changes` as jsonb text.
     const plain = entries[1] as EntryContent & { hash: string };
-    const head = HEAD_FIELDS.map((f) => (f === "at" ? new Date(plain.at).toISOString() : plain[f]));
-    const tail = [plain.purpose, plain.caseRef, plain.requestId, plain.clientIp];
-    expect(entryHashOfJson(testConfig.auditKey, JSON.stringify(head), plain.changes, JSON.stringify(tail))).toBe(
-      plain.hash,
-    );
+    const values = TEXT_FIELDS.map((f) => (f === "at" ? new Date(plain.at).toISOString() : plain[f]));
+    expect(values.at(-1)).toBeNull();
+    const text = values.map((v) => (v === null ? ":," : `${Buffer.byteLength(v)}:${v},`)).join("");
+    expect(entryHashOfDigest(testConfig.auditKey, sha256Hex(text + jsonbText(plain.changes)))).toBe(plain.hash);
     expect(await verifyEveryWay(db, testConfig.auditKey)).toMatchObject({ intact: true });
 
     const seq = entries[0]?.seq;

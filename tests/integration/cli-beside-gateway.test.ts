@@ -40,7 +40,8 @@ function gerbang(
 
 describe.runIf(process.platform === "linux")("the CLI beside a running embedded gateway", () => {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "gerbang-beside-"));
-  const env = { DATA_DIR: path.join(scratch, "data") };
+  // Anchors of its seals in the scratch directory too, never the repository's ./anchors.
+  const env = { DATA_DIR: path.join(scratch, "data"), AUDIT_ANCHOR_DIR: path.join(scratch, "anchors") };
   let server: ServeProcess;
   let token: string;
 

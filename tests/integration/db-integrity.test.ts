@@ -189,7 +189,7 @@ describe.each(databaseKinds())("database integrity rules (%s)", (kind) => {
         `SELECT conname AS name, confdeltype AS on_delete FROM pg_constraint
           WHERE contype = 'f' AND connamespace = current_schema()::regnamespace ORDER BY conname`,
       );
-      expect(rows.length).toBe(15); // every relation in schema.prisma (14 domain + AuditEntry → AuditSeal)
+      expect(rows.length).toBe(16); // every relation in schema.prisma (14 domain + AuditEntry and AccessEntry → AuditSeal)
       // 'r' = RESTRICT; anything else (cascade, set null, no action) would be a silent change of rule.
       expect(rows.filter((r) => r.on_delete !== "r")).toEqual([]);
     });
@@ -450,8 +450,8 @@ describe.each(databaseKinds())("database integrity rules (%s)", (kind) => {
     },
     {
       table: "AccessEntry",
-      insert: `INSERT INTO "AccessEntry" ("actor", "role", "citizenId", "field", "purpose", "caseRef", "requestId")
-               VALUES ('u-1', 'operator', 'c-1', 'nik', 'verification', 'CASE-1', 'req-1') RETURNING "seq"`,
+      insert: `INSERT INTO "AccessEntry" ("actor", "role", "citizenId", "field", "purpose", "caseRef", "requestId", "hash")
+               VALUES ('u-1', 'operator', 'c-1', 'nik', 'verification', 'CASE-1', 'req-1', repeat('0', 64)) RETURNING "seq"`,
     },
   ])("$table is append-only", ({ table, insert }) => {
     it("accepts INSERT and refuses UPDATE, DELETE and TRUNCATE", async () => {

@@ -86,7 +86,8 @@ describe.skipIf(!testDatabaseUrl())("the runtime role on PostgreSQL", () => {
     const rewrite = `BEGIN;
       ALTER TABLE "AuditEntry" DISABLE TRIGGER USER; ALTER TABLE "AuditSeal" DISABLE TRIGGER USER;
       ALTER TABLE "AuditHead" DISABLE TRIGGER USER; ALTER TABLE "AccessEntry" DISABLE TRIGGER USER;
-      UPDATE "AuditEntry" SET "sealId" = NULL; DELETE FROM "AuditHead"; DELETE FROM "AuditSeal";
+      UPDATE "AuditEntry" SET "sealId" = NULL; UPDATE "AccessEntry" SET "sealId" = NULL;
+      DELETE FROM "AuditHead"; DELETE FROM "AuditSeal";
       DELETE FROM "AuditEntry"; DELETE FROM "AccessEntry";
       ROLLBACK`;
     expect(await attempt(pgdb.ownerUrl, rewrite)).toBe("ok");

@@ -136,7 +136,7 @@ describe.each(databaseKinds())("client address and request id on %s", (kind) => 
   let citizenId: string;
   const servers: RealServer[] = [];
   const config = (extra: Record<string, string> = {}) =>
-    loadConfig({ NODE_ENV: "test", LOG_LEVEL: "silent", ...extra });
+    loadConfig({ NODE_ENV: "test", LOG_LEVEL: "silent", AUDIT_HMAC_KEY: KEYS.AUDIT_HMAC_KEY, ...extra });
 
   beforeAll(async () => {
     db = await openTestDatabase(kind);

@@ -11,7 +11,7 @@ import { Policy, type RolePolicy } from "../../src/policy/policy.ts";
 import { schema } from "../../src/schema/index.ts";
 import { REGISTER, citizenInput as validCitizen } from "../support/audit-trail.ts";
 import { databaseKinds } from "../support/db.ts";
-import { type TestGateway, testConfig, testGateway } from "../support/gateway.ts";
+import { TEST_AUDIT_KEY, type TestGateway, testConfig, testGateway } from "../support/gateway.ts";
 import {
   CASE_REF,
   codes,
@@ -23,7 +23,12 @@ import {
 
 /** The budget of the gateway under test: small, so that the test reaches it. */
 const BUDGET = 8;
-const config = loadConfig({ NODE_ENV: "test", LOG_LEVEL: "silent", LOOKUP_RATE_LIMIT: `${BUDGET}/1h` });
+const config = loadConfig({
+  NODE_ENV: "test",
+  LOG_LEVEL: "silent",
+  AUDIT_HMAC_KEY: TEST_AUDIT_KEY,
+  LOOKUP_RATE_LIMIT: `${BUDGET}/1h`,
+});
 const PURPOSE = LOOKUP_PURPOSE;
 const BY_NIK = "query($nik: String!) { citizenByNik(nik: $nik) { id fullName } }";
 

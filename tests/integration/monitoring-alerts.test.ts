@@ -3,8 +3,10 @@
 // traffic of every kind raises nothing. The monitor's clock is set by the test (windows and office
 // hours); counts go through the same flush as in production.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sealPending } from "../../src/audit/seal.ts";
 import type { Database } from "../../src/db/database.ts";
-import type { AlertPayload } from "../../src/monitoring/monitor.ts";
+import { createLogger } from "../../src/log.ts";
+import { type AlertPayload, withSecurityEvents } from "../../src/monitoring/monitor.ts";
 import { tokenFor } from "../fixtures/officers.ts";
 import { databaseKinds } from "../support/db.ts";
 import {
@@ -211,11 +213,27 @@ describe.each(databaseKinds())("alert rules on %s", (kind) => {
     expect(Number(alerts[0]?.details.lagSeconds)).toBeGreaterThanOrEqual(600);
   });
 
-  it("audit_trail_bad_entry and audit_anchor_disagrees: the trail's own checks report", async () => {
+  it("audit_trail_bad_entry: the sealer, given serve's logger, finds the forged entry and the alert follows", async () => {
+    // The entry the sealer_lagging test left has a hash of zeros: forged.
+    const trailLog = withSecurityEvents(createLogger("silent"), gw.monitor);
+    await sealPending(db.prisma, gw.config.auditKey, 10_000, { log: trailLog });
+    expect(await gw.monitor.flush()).toMatchObject([
+      { rule: "audit_trail_bad_entry", key: "audit.entry_hash_invalid", severity: "critical" },
+    ]);
+  });
+
+  it("audit_anchor_disagrees and audit_anchor_failing: reported events, named ones only", async () => {
+    gw.setTime(new Date(OFFICE_TIME.getTime() + 7_200_000)); // windows of their own
     gw.monitor.securityEvent("audit.entry_hash_invalid", { seq: "42" });
     gw.monitor.securityEvent("audit.anchor_mismatch", { sealId: 7 });
     gw.monitor.securityEvent("audit.something_else");
-    expect(rulesOf(await gw.monitor.flush())).toEqual(["audit_anchor_disagrees", "audit_trail_bad_entry"]);
+    withSecurityEvents(createLogger("silent"), gw.monitor).error("audit.anchor_failed", {
+      event: "audit.anchor_failed",
+    });
+    // (The forged entry is still unsealed: in this new hour sealer_lagging fires again, rightly.)
+    const raised = rulesOf(await gw.monitor.flush()).filter((rule) => rule !== "sealer_lagging");
+    gw.setTime(OFFICE_TIME);
+    expect(raised).toEqual(["audit_anchor_disagrees", "audit_anchor_failing", "audit_trail_bad_entry"]);
     expect(gw.logged("security event").map((l) => l.event)).toEqual([
       "audit.entry_hash_invalid",
       "audit.anchor_mismatch",

@@ -5,6 +5,7 @@
 import { createSecretKey } from "node:crypto";
 import { SignJWT } from "jose";
 import { afterAll, beforeAll, expect } from "vitest";
+import type { AnchorSink } from "../../src/audit/anchor.ts";
 import { sealPending } from "../../src/audit/seal.ts";
 import type { VerifyReport } from "../../src/audit/verify.ts";
 import type { Database } from "../../src/db/database.ts";
@@ -175,6 +176,15 @@ export interface Trail {
   /** Entry seqs in order: 0–2 in seal 0, 3–5 in seal 1, 6 in seal 2, 7–8 unsealed. */
   s: string[];
   seals: Seal[];
+  /** Access entry seqs in order (with `reveals`): 0 in seal 0, 1 in seal 1, 2 unsealed. */
+  a: string[];
+}
+
+export interface TrailOptions {
+  /** Where the seals are anchored, as a running gateway's sealer does. */
+  anchors?: AnchorSink;
+  /** Add clear reveals (access entries): one in each of the first two seals, one unsealed. */
+  reveals?: boolean;
 }
 
 /**
@@ -183,7 +193,7 @@ export interface Trail {
  */
 export function tamperFixture(kind: DatabaseKind) {
   /** A fresh database with nine entries, seven of them sealed in three seals, verified intact. */
-  async function trail(): Promise<Trail> {
+  async function trail(options: TrailOptions = {}): Promise<Trail> {
     const fresh = await openTestDatabase(kind);
     try {
       await seed(fresh.prisma, { citizens: 0 });
@@ -193,10 +203,26 @@ export function tamperFixture(kind: DatabaseKind) {
         agency: "DUKCAPIL-3201",
         subject: "registry-t",
       });
-      const reg = async (input: Json) => g.query(REGISTER, { token, variables: { input } });
-      for (let i = 0; i < 6; i++) expectOk(await reg(citizenInput()), "register");
+      const reg = async (input: Json) =>
+        g.query<{ registerCitizen: { id: string } }>(REGISTER, { token, variables: { input } });
+      const reveal = async (id: string) => {
+        if (!options.reveals) return;
+        const res = await g.query(`query($id: ID!) { citizen(id: $id) { nik } }`, {
+          token,
+          variables: { id },
+          headers: { "x-purpose": "court-order", "x-case-ref": "PN-BGR-2026-17" },
+        });
+        expectOk(res, "reveal");
+      };
+      const ids: string[] = [];
+      for (let i = 0; i < 6; i++) ids.push(expectOk(await reg(citizenInput()), "register").registerCitizen.id);
       expect((await reg(citizenInput({ addressRt: "4" }))).errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
-      for (const n of [3, 3, 3]) await sealPending(fresh.prisma, KEY, n);
+      const seal = (n: number) => sealPending(fresh.prisma, KEY, n, { anchors: options.anchors, instance: "test" });
+      await reveal(ids[0] as string);
+      await seal(3);
+      await reveal(ids[1] as string);
+      for (const n of [3, 3]) await seal(n);
+      await reveal(ids[2] as string);
       for (let i = 0; i < 2; i++) expectOk(await reg(citizenInput()), "register");
       const s = (
         await fresh.query<{ seq: string }>(`SELECT "seq"::text AS seq FROM "AuditEntry" ORDER BY "AuditEntry"."seq"`)
@@ -210,9 +236,13 @@ export function tamperFixture(kind: DatabaseKind) {
         [s[3], s[5]],
         [s[6], s[6]],
       ]);
+      const a = (
+        await fresh.query<{ seq: string }>(`SELECT "seq"::text AS seq FROM "AccessEntry" ORDER BY "AccessEntry"."seq"`)
+      ).map((r) => r.seq);
+      expect(a).toHaveLength(options.reveals ? 3 : 0);
       const report = await verifyEveryWay(fresh, KEY);
-      expect(report).toEqual({ intact: true, entries: 9, sealed: 7, unsealed: 2, seals: 3 });
-      return { db: fresh, s, seals };
+      expect(report).toMatchObject({ intact: true, entries: 9, sealed: 7, unsealed: 2, seals: 3 });
+      return { db: fresh, s, seals, a };
     } catch (error) {
       await fresh.close();
       throw error;
@@ -221,7 +251,7 @@ export function tamperFixture(kind: DatabaseKind) {
 
   /** Runs statements as a superuser would: with the append-only and forward-only triggers off. */
   async function asSuperuser(target: Database, statements: Array<[string, unknown[]?]>): Promise<void> {
-    const tables = ["AuditEntry", "AuditSeal", "AuditHead"];
+    const tables = ["AuditEntry", "AuditSeal", "AuditHead", "AccessEntry"];
     for (const t of tables) await target.query(`ALTER TABLE "${t}" DISABLE TRIGGER USER`);
     try {
       for (const [sql, params] of statements) await target.query(sql, params ?? []);

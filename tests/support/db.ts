@@ -6,6 +6,7 @@ import pg from "pg";
 import { testDatabaseUrl } from "../../src/config.ts";
 import { type Database, fromPglite, openPostgres } from "../../src/db/database.ts";
 import { applyMigrations } from "../../src/db/migrator.ts";
+import { AUDIT_TABLES } from "../../src/db/runtime-role.ts";
 
 export type DatabaseKind = "pglite" | "postgres";
 
@@ -176,6 +177,38 @@ export async function openOwnedPostgres(runtimeRole = "gerbang_runtime"): Promis
       } finally {
         await admin(adminUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
       }
+    },
+  };
+}
+
+/** The tables of the sealed chain: what an owner of the audit tables can reach. */
+export { AUDIT_TABLES };
+
+/**
+ * A connection to a PostgreSQL test database as a fresh non-superuser role that owns the audit
+ * tables (the issue-11 insider: the gateway's account when it owns its tables). drop() removes the
+ * role; call it after the database is closed (dropped).
+ */
+export async function auditTableOwner(db: Database & { url?: string }): Promise<{
+  db: Database;
+  role: string;
+  drop(): Promise<void>;
+}> {
+  const adminUrl = testDatabaseUrl();
+  if (!adminUrl || !db.url) throw new Error("auditTableOwner needs a PostgreSQL test database");
+  const role = `gerbang_owner_${randomBytes(4).toString("hex")}`;
+  await admin(
+    adminUrl,
+    `CREATE ROLE "${role}" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS PASSWORD '${TEST_ROLE_PASSWORD}'`,
+  );
+  for (const t of AUDIT_TABLES) await db.query(`ALTER TABLE "${t}" OWNER TO "${role}"`);
+  const owner = await openPostgres(urlAs(db.url, role), 1);
+  return {
+    db: owner,
+    role,
+    async drop() {
+      await owner.close().catch(() => {});
+      await admin(adminUrl, `DROP ROLE IF EXISTS "${role}"`);
     },
   };
 }

@@ -2,7 +2,10 @@
 // database, killed with SIGKILL, and spoken to over real HTTP. For tests that need what yoga.fetch
 // cannot show: several processes on one database, and a process dying mid-request.
 import { type ChildProcess, spawn } from "node:child_process";
+import fs from "node:fs";
 import net from "node:net";
+import os from "node:os";
+import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -106,6 +109,8 @@ export function gatewayProcesses(options: { databaseUrl: string; auditKey: strin
     }
   }
 
+  const anchorDir = fs.mkdtempSync(path.join(os.tmpdir(), "gerbang-anchors-"));
+
   /** Spawns `node bin/gerbang.js serve` for the instance and waits for /readyz; returns the milliseconds it took. */
   async function start(inst: Instance): Promise<number> {
     const env: NodeJS.ProcessEnv = {
@@ -117,6 +122,9 @@ export function gatewayProcesses(options: { databaseUrl: string; auditKey: strin
       LOG_LEVEL: "warn",
       NODE_ENV: "test",
       AUDIT_HMAC_KEY: options.auditKey,
+      // Anchors go to a directory of this run, one file per instance (never the repository's ./anchors).
+      AUDIT_ANCHOR_DIR: anchorDir,
+      INSTANCE_ID: inst.name,
     };
     const child = spawn(process.execPath, ["bin/gerbang.js", "serve"], {
       cwd: ROOT,

@@ -5,7 +5,9 @@ import type { Database } from "../../src/db/database.ts";
 import { createLogger } from "../../src/log.ts";
 import { createGateway, type Gateway, type GatewayOptions } from "../../src/server/yoga.ts";
 
-export const testConfig: Config = loadConfig({ NODE_ENV: "test", LOG_LEVEL: "silent" });
+/** A fixed audit key: without one, config would make a random key in the working directory's ./data. */
+export const TEST_AUDIT_KEY = "test-audit-key-of-the-test-suite-0123456789";
+export const testConfig: Config = loadConfig({ NODE_ENV: "test", LOG_LEVEL: "silent", AUDIT_HMAC_KEY: TEST_AUDIT_KEY });
 
 export interface GraphQLResponse<T = Record<string, unknown>> {
   status: number;

@@ -21,6 +21,7 @@ export const OFFICE_TIME = new Date("2026-11-25T03:02:00Z");
 export const SATURDAY_NIGHT = new Date("2026-11-28T15:02:00Z");
 
 export interface MonitoredGateway extends TestGateway {
+  config: Config;
   monitor: GatewayMonitor;
   lines: string[];
   /** The parsed log lines with `msg`. */
@@ -54,6 +55,7 @@ export function monitoredGateway(
   const gw = testGateway(db, config, { monitor, log });
   return {
     ...gw,
+    config,
     monitor,
     lines,
     logged: (msg) => lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === msg),

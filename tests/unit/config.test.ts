@@ -1,5 +1,10 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { DEV_KEY_FILE } from "../../src/audit/dev-key.ts";
 import { ConfigError, loadConfig } from "../../src/config.ts";
+import { openDatabase } from "../../src/db/database.ts";
 
 describe("configuration", () => {
   it("defaults to PGlite in ./data on port 4000 of the loopback interface", () => {
@@ -45,6 +50,41 @@ describe("configuration", () => {
     expect(message).toMatch(/PORT/);
     expect(message).toMatch(/NODE_ENV/);
     expect(message.split("\n")).toHaveLength(1);
+  });
+
+  it("gives a development install its own random audit key, made 0600 in DATA_DIR on first use", async () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "gerbang-devkey-"));
+    try {
+      const dataDir = path.join(tmp, "data");
+      const config = loadConfig({ DATA_DIR: dataDir });
+      expect(fs.existsSync(dataDir)).toBe(false); // parsing the environment writes nothing
+      const key = config.auditKey;
+      expect(key).toMatch(/^[0-9a-f]{64}$/);
+      const file = path.join(dataDir, DEV_KEY_FILE);
+      expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+      expect(loadConfig({ DATA_DIR: dataDir }).auditKey).toBe(key);
+      expect(loadConfig({ DATA_DIR: path.join(tmp, "other") }).auditKey).not.toBe(key);
+      expect(loadConfig({ DATA_DIR: dataDir, AUDIT_HMAC_KEY: "k".repeat(40) }).auditKey).toBe("k".repeat(40));
+      // A data directory holding only the key is still a new one: PGlite is made in it.
+      const db = await openDatabase({ kind: "pglite", dataDir });
+      try {
+        expect(await db.query<{ n: number }>(`select 1 as n`)).toEqual([{ n: 1 }]);
+      } finally {
+        await db.close();
+      }
+      expect(fs.readFileSync(file, "utf8").trim()).toBe(key);
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
+  it("anchors seals in AUDIT_ANCHOR_DIR (./anchors) under INSTANCE_ID (the host name)", () => {
+    expect(loadConfig({}).anchors).toEqual({ dir: path.resolve("anchors"), instance: expect.any(String) });
+    expect(loadConfig({ AUDIT_ANCHOR_DIR: "/srv/anchors", INSTANCE_ID: "gw-1" }).anchors).toEqual({
+      dir: "/srv/anchors",
+      instance: "gw-1",
+    });
+    expect(() => loadConfig({ INSTANCE_ID: "../etc" })).toThrow(/INSTANCE_ID/);
   });
 
   it("requires real keys in production and has no development key there", () => {
