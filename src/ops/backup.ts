@@ -5,6 +5,7 @@ import { createHash, randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import pg from "pg";
+import { type AnchorRecord, readAnchors } from "../audit/anchor.ts";
 import type { Config } from "../config.ts";
 import { type Database, fromPglite, openDatabase } from "../db/database.ts";
 import { socketUrl } from "../db/pglite-socket.ts";
@@ -28,6 +29,8 @@ export interface Manifest {
   /** Every file of the backup but the manifest: its size and SHA-256. */
   files: Record<string, { bytes: number; sha256: string }>;
   facts: DatabaseFacts;
+  /** The anchor (AUDIT_ANCHOR_DIR) of the newest seal, when it has one: where to check the head outside the database. */
+  anchor: AnchorRecord | null;
 }
 
 export type Progress = (line: string) => void;
@@ -79,6 +82,10 @@ export async function createBackup(config: Config, toDir: string, progress: Prog
       serverVersion,
       files,
       facts,
+      anchor:
+        readAnchors(config.anchors.dir).records.find(
+          (r) => r.sealId === facts.audit.headSealId && r.sealHash === facts.audit.headSealHash,
+        ) ?? null,
     };
     writeDurably(path.join(partial, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
     const done = path.join(toDir, name);

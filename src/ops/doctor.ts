@@ -9,7 +9,7 @@ import type { Database } from "../db/database.ts";
 import { migrationStatus } from "../db/migrator.ts";
 import { privilegeProblems } from "../db/runtime-role.ts";
 import { VERIFIED } from "./backup.ts";
-import type { Check } from "./backup-check.ts";
+import { auditProblems, type Check } from "./backup-check.ts";
 import { compareCatalogs, expectedCatalog, readCatalog } from "./catalog.ts";
 import { constraintViolations } from "./facts.ts";
 import { listBackups } from "./retention.ts";
@@ -41,10 +41,13 @@ export async function runDoctor(db: Database, config: Config, options: DoctorOpt
   checks.push({ name: "schema", problems: compareCatalogs(expected, await readCatalog(db)) });
   checks.push({ name: "data", problems: await constraintViolations(db, expected) });
   checks.push(await privileges(db, config));
-  const audit = await verifyAudit(db, config.auditKey, options.parallel ? { parallel: options.parallel } : {});
+  const audit = await verifyAudit(db, config.auditKey, {
+    anchorDir: config.anchors.dir,
+    ...(options.parallel && { parallel: options.parallel }),
+  });
   checks.push({
     name: "audit chain",
-    problems: audit.intact ? [] : [`BROKEN: ${audit.firstProblem?.reason ?? "unknown"}`],
+    problems: auditProblems(audit),
     note: `${audit.entries} entries, ${audit.seals} seals, ${audit.unsealed} not yet sealed`,
   });
   checks.push(await archive(db));

@@ -3,7 +3,7 @@
 // name (framing them) or a real one deleted shows; entries from before access entries were hashed
 // still verify, and one without a hash slipped in later does not.
 import { describe, expect, it } from "vitest";
-import { accessHash } from "../../src/audit/hash.ts";
+import { type AccessContent, accessHash } from "../../src/audit/hash.ts";
 import { sealAll } from "../../src/audit/seal.ts";
 import { createLogger } from "../../src/log.ts";
 import { verifyEveryWay } from "../support/audit.ts";
@@ -21,24 +21,7 @@ describe.each(databaseKinds())("access entries in the chain on %s", (kind) => {
   it("hashes every reveal with the audit key and seals it with the audit entries", async () => {
     const t = await trail({ reveals: true });
     try {
-      const rows = await t.db.query<{
-        seq: string;
-        at: Date;
-        actor: string;
-        role: string;
-        agencyCode: string | null;
-        clientId: string | null;
-        kind: string;
-        citizenId: string | null;
-        field: string;
-        outcome: string | null;
-        valueHash: string | null;
-        purpose: string;
-        caseRef: string;
-        requestId: string;
-        hash: string;
-        sealId: number | null;
-      }>(
+      const rows = await t.db.query<AccessContent & { seq: string; hash: string; sealId: number | null }>(
         `SELECT *, seq::text AS seq, kind::text AS kind, outcome::text AS outcome FROM "AccessEntry" ORDER BY "AccessEntry".seq`,
       );
       for (const r of rows) expect(accessHash(KEY, r)).toBe(r.hash);

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createBackup, MANIFEST, type Manifest, VERIFIED } from "../../src/ops/backup.ts";
 import { verifyBackup } from "../../src/ops/backup-check.ts";
 import { restoreBackup } from "../../src/ops/restore.ts";
-import { answers, type BackupTarget, backupTarget } from "../support/backups.ts";
+import { answers, type BackupTarget, backupTarget, sealWithAnchors } from "../support/backups.ts";
 import { databaseKinds } from "../support/db.ts";
 
 const quiet = () => {};
@@ -48,6 +48,8 @@ describe.each(databaseKinds())("backup and restore on %s", (kind) => {
     expect(manifest.facts.rowCounts.AuditEntry).toBe(3);
     expect(manifest.facts.audit.headSealId).not.toBeNull();
     expect(manifest.facts.migrations.length).toBeGreaterThan(0);
+    expect(manifest.anchor?.sealId).toBe(manifest.facts.audit.headSealId);
+    expect(manifest.anchor?.sealHash).toBe(manifest.facts.audit.headSealHash);
     // Backups hold personal data: only their owner may read them.
     expect(fs.statSync(backup).mode & 0o077).toBe(0);
     expect(fs.statSync(path.join(backup, dump)).mode & 0o077).toBe(0);
@@ -148,3 +150,35 @@ function flipByte(file: string): void {
 function truncate(file: string): void {
   fs.truncateSync(file, Math.floor(fs.statSync(file).size / 2));
 }
+
+describe.each(databaseKinds())("a backup of a trail its owner rewrote, on %s", (kind) => {
+  let target: BackupTarget;
+  afterAll(async () => {
+    await target?.cleanUp();
+  });
+
+  it("is refused: its seals do not match the anchors written outside the database", async () => {
+    target = await backupTarget(kind, 10);
+    const db = await target.open();
+    try {
+      // Issue 11's insider, as the tables' owner: triggers off, seals and head gone, one entry
+      // deleted, triggers on; then the sealer seals what is left (and anchors the new seal too).
+      for (const statement of `
+        ALTER TABLE "AuditEntry" DISABLE TRIGGER USER; ALTER TABLE "AuditSeal" DISABLE TRIGGER USER;
+        ALTER TABLE "AuditHead" DISABLE TRIGGER USER; ALTER TABLE "AccessEntry" DISABLE TRIGGER USER;
+        UPDATE "AuditEntry" SET "sealId" = NULL; UPDATE "AccessEntry" SET "sealId" = NULL;
+        DELETE FROM "AuditHead"; DELETE FROM "AuditSeal";
+        DELETE FROM "AuditEntry" WHERE seq = (SELECT min(seq) FROM "AuditEntry");
+        ALTER TABLE "AuditEntry" ENABLE TRIGGER USER; ALTER TABLE "AuditSeal" ENABLE TRIGGER USER;
+        ALTER TABLE "AuditHead" ENABLE TRIGGER USER; ALTER TABLE "AccessEntry" ENABLE TRIGGER USER;`.split(";"))
+        if (statement.trim()) await db.query(statement);
+      expect(await sealWithAnchors(db, target.config)).toBeGreaterThan(0);
+    } finally {
+      await db.close();
+    }
+    const backup = await createBackup(target.config, target.backupDir, quiet);
+    const report = await verifyBackup(backup, target.config, quiet);
+    expect(report.verified).toBe(false);
+    expect(failed(report).join("\n")).toMatch(/^audit chain: audit chain broken: .*anchor/);
+  });
+});

@@ -4,6 +4,7 @@ import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { fileAnchorSink } from "../../src/audit/anchor.ts";
 import { sealAll } from "../../src/audit/seal.ts";
 import { type Config, loadConfig, testDatabaseUrl } from "../../src/config.ts";
 import { type Database, openDatabase, openPostgres } from "../../src/db/database.ts";
@@ -31,6 +32,8 @@ export async function backupTarget(kind: DatabaseKind, citizens = 30): Promise<B
       LOG_LEVEL: "silent",
       DATA_DIR: path.join(tmp, "data"),
       BACKUP_DIR: backupDir,
+      AUDIT_ANCHOR_DIR: path.join(tmp, "anchors"),
+      AUDIT_HMAC_KEY: AUDIT_KEY,
     });
     const target: BackupTarget = {
       config,
@@ -54,6 +57,8 @@ export async function backupTarget(kind: DatabaseKind, citizens = 30): Promise<B
     LOG_LEVEL: "silent",
     DATABASE_URL: scratch.url,
     BACKUP_DIR: backupDir,
+    AUDIT_ANCHOR_DIR: path.join(tmp, "anchors"),
+    AUDIT_HMAC_KEY: AUDIT_KEY,
   });
   const name = new URL(scratch.url).pathname.slice(1);
   const target: BackupTarget = {
@@ -93,11 +98,22 @@ async function fill(target: BackupTarget, citizens: number): Promise<void> {
       );
       if (res.errors) throw new Error(`fixture mutation failed: ${JSON.stringify(res.errors)}`);
     }
-    await sealAll(db.prisma, target.config.auditKey);
+    await sealWithAnchors(db, target.config);
   } finally {
     await db.close();
   }
 }
+
+/** Seals pending entries as a gateway does: each seal also appended to the anchor directory. */
+export async function sealWithAnchors(db: Database, config: Config): Promise<number> {
+  return sealAll(db.prisma, config.auditKey, {
+    anchors: fileAnchorSink(config.anchors.dir, config.anchors.instance),
+    instance: config.anchors.instance,
+  });
+}
+
+/** One key for every target: a test may open a target's data with a config of its own. */
+const AUDIT_KEY = "gerbang-backup-tests-audit-key-0000000000000000";
 
 /** What the gateway answers to a registry officer and an auditor: compared before and after a restore. */
 export async function answers(target: BackupTarget): Promise<unknown> {
