@@ -25,6 +25,7 @@ import { createRateLimiter } from "../src/limits/rate-limit.ts";
 import { createLogger } from "../src/log.ts";
 import { maskingMiddleware } from "../src/masking/apply.ts";
 import { useAccessLog } from "../src/masking/use-access-log.ts";
+import { NO_MONITOR } from "../src/monitoring/monitor.ts";
 import { loadPolicy } from "../src/policy/load.ts";
 import type { Policy } from "../src/policy/policy.ts";
 import { applyMiddleware } from "../src/policy/shield.ts";
@@ -79,6 +80,7 @@ function gatewayWith(executable: GraphQLSchema, config: Config, db: Database, po
       policy,
       db: db.prisma,
       requestId: randomUUID(),
+      monitor: NO_MONITOR,
       clientRequestId: undefined,
       purpose: undefined,
       caseRef: undefined,

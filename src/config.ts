@@ -93,6 +93,27 @@ const Env = z.object({
     isAddressOrCidr,
     "must be IP addresses or CIDR ranges such as 127.0.0.1, 10.0.0.0/8, fd00::/8, comma-separated",
   ),
+
+  // --- Monitoring and alerts (README "Monitoring and alerts") ---
+  /** Also write the JSON logs to this file (appended; created with its directory). */
+  LOG_FILE: z.string().min(1).optional(),
+  /** `off` turns metrics, the per-request log line and alert counting off (the benchmark's baseline). */
+  MONITORING: z.enum(["on", "off"]).default("on"),
+  /** Serve /metrics on this port (same HOST) instead of the main port. */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  /** Bearer token /metrics requires on the main port; in production /metrics needs it or METRICS_PORT. */
+  METRICS_TOKEN: z.string().min(32, "must be at least 32 characters").optional(),
+  /** Redis for the alert windows shared by several instances; absent: PostgreSQL (or in-process on PGlite). */
+  REDIS_URL: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || v === "" || /^rediss?:\/\/[^\s]+$/.test(v), {
+      message: "must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379",
+    }),
+  /** Where alerts are posted (JSON, signed with ALERT_WEBHOOK_SECRET), comma-separated. */
+  ALERT_WEBHOOK_URLS: list(isHttpUrl, "must be http:// or https:// URLs, comma-separated"),
+  /** HMAC key of the webhook signature (x-gerbang-signature); required with ALERT_WEBHOOK_URLS. */
+  ALERT_WEBHOOK_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
 });
 
 const DURATION = /^(\d+)([smhd]?)$/;
@@ -140,6 +161,15 @@ function isAddressOrCidr(value: string): boolean {
   if (family === 0 || rest.length > 0) return false;
   if (prefix === undefined) return true;
   return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === "https:" || url.protocol === "http:";
+  } catch {
+    return false;
+  }
 }
 
 function isPostgresUrl(value: string): boolean {
@@ -196,6 +226,26 @@ export interface Config {
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
   policyDir: string;
   backup: { dir: string; maxAgeHours: number };
+  monitoring: MonitoringConfig;
+}
+
+/** Metrics, the per-request log line, alert counting and where alerts go (README "Monitoring and alerts"). */
+export interface MonitoringConfig {
+  /** false: no metrics, no per-request log line, no alert counting (MONITORING=off). */
+  enabled: boolean;
+  /** Also write logs to this file (LOG_FILE). */
+  logFile: string | undefined;
+  /**
+   * Where /metrics is served: `main` (the gateway's port, behind `token` when set), `port` (only on
+   * METRICS_PORT), or `off` (production without METRICS_PORT or METRICS_TOKEN: never open to anyone).
+   */
+  metrics: "main" | "port" | "off";
+  metricsPort: number | undefined;
+  metricsToken: string | undefined;
+  /** Shared alert windows in Redis (REDIS_URL); otherwise PostgreSQL, or in-process on PGlite. */
+  redisUrl: string | undefined;
+  webhookUrls: string[];
+  webhookSecret: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -221,6 +271,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   }
   if (e.MIGRATION_DATABASE_URL && !e.DATABASE_URL) {
     problems.push("MIGRATION_DATABASE_URL needs DATABASE_URL too (the gateway's own connection, as the runtime role)");
+  }
+  if (e.ALERT_WEBHOOK_URLS?.length && !e.ALERT_WEBHOOK_SECRET) {
+    problems.push("ALERT_WEBHOOK_SECRET is required with ALERT_WEBHOOK_URLS (receivers check the signature)");
   }
   if (problems.length > 0) throw new ConfigError(`Invalid environment: ${problems.join("; ")}`);
 
@@ -277,10 +330,27 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     policyDir: path.resolve(e.POLICY_DIR),
     backup: { dir: path.resolve(e.BACKUP_DIR), maxAgeHours: e.BACKUP_MAX_AGE_HOURS },
+    monitoring: {
+      enabled: e.MONITORING === "on",
+      logFile: e.LOG_FILE ? path.resolve(e.LOG_FILE) : undefined,
+      // Development keeps /metrics open on the main port; production never serves it unguarded.
+      metrics: e.METRICS_PORT !== undefined ? "port" : e.METRICS_TOKEN || !production ? "main" : "off",
+      metricsPort: e.METRICS_PORT,
+      metricsToken: e.METRICS_TOKEN,
+      redisUrl: e.REDIS_URL || undefined,
+      webhookUrls: e.ALERT_WEBHOOK_URLS ?? [],
+      webhookSecret: e.ALERT_WEBHOOK_SECRET,
+    },
   };
 }
 
 const starOr = (values: string[]): string[] | "*" => (values.includes("*") ? "*" : values);
+
+/** The Redis URL of the tests that share alert windows through Redis (skipped when unset). */
+export function testRedisUrl(source: NodeJS.ProcessEnv = process.env): string | undefined {
+  const url = source.TEST_REDIS_URL;
+  return url && /^rediss?:\/\//.test(url) ? url : undefined;
+}
 
 /** The test database URL, when the PostgreSQL variant of the database tests should run. */
 export function testDatabaseUrl(source: NodeJS.ProcessEnv = process.env): string | undefined {

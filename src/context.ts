@@ -4,6 +4,7 @@ import type { Db } from "./db/database.ts";
 import type { RateLimiter } from "./limits/rate-limit.ts";
 import type { Logger } from "./log.ts";
 import type { Reveal } from "./masking/apply.ts";
+import type { Monitor } from "./monitoring/monitor.ts";
 import type { Policy } from "./policy/policy.ts";
 
 export interface Context {
@@ -27,6 +28,8 @@ export interface Context {
   /** Key of the audit trail's keyed hashes (AUDIT_HMAC_KEY). */
   auditKey: string;
   log: Logger;
+  /** Where the request reports what alert rules count and metrics show (monitoring/monitor.ts). */
+  monitor: Monitor;
   /** Per-request DataLoaders by name (batched lookups by key; see policy/scope.ts). */
   loaders: Map<string, unknown>;
 }

@@ -40,6 +40,10 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "check the live database: schema, rows, privileges, audit chain, last verified backup",
     load: async () => (await import("./cli/ops.ts")).doctorCommand,
   },
+  incident: {
+    summary: "open a breach incident from an alert or a time range, print its notification draft",
+    load: async () => (await import("./cli/incident.ts")).incident,
+  },
   schema: {
     summary: "print the SDL to schema/schema.graphql, or check that the committed one is current",
     load: async () => (await import("./cli/commands.ts")).schemaCommand,
@@ -78,6 +82,7 @@ const EXPECTED = new Set([
   "RuntimeRoleError",
   "PolicyError",
   "BackupError",
+  "IncidentError",
   "ToolMissingError",
 ]);
 

@@ -97,6 +97,7 @@ export const MODELS = {
   },
   AuditEntry: { key: "seq", delegate: (db) => db.auditEntry },
   AccessEntry: { key: "seq", delegate: (db) => db.accessEntry },
+  SecurityAlert: { delegate: (db) => db.securityAlert },
 } satisfies { [K in Prisma.ModelName]?: ModelEntry<K> };
 
 /** The name of a model the API exposes. */

@@ -18,6 +18,8 @@ export const EVENTS = {
   registerArchiveDocument: "ARCHIVE_DOCUMENT_REGISTERED",
   verifyArchiveDocument: "ARCHIVE_DOCUMENT_VERIFIED",
   recordService: "SERVICE_RECORDED",
+  acknowledgeSecurityAlert: "SECURITY_ALERT_ACKNOWLEDGED",
+  closeSecurityAlert: "SECURITY_ALERT_CLOSED",
 } as const;
 
 export type MutationName = keyof typeof EVENTS;
@@ -30,8 +32,19 @@ export type AuditEvent = (typeof EVENTS)[MutationName];
 export const UNKNOWN_MUTATION = "unknown";
 export const UNKNOWN_MUTATION_EVENT = "UNKNOWN_MUTATION_REFUSED";
 
-/** What an entry's `mutation` column holds: a mutation of the schema, or UNKNOWN_MUTATION. */
-export type AuditedMutation = MutationName | typeof UNKNOWN_MUTATION;
+/**
+ * Actions taken outside GraphQL, by an operator at the command line, that the trail records like
+ * mutations (the `mutation` column holds the action, the actor is `cli:<name>`).
+ */
+export const SYSTEM_EVENTS = {
+  openIncident: "INCIDENT_OPENED",
+  reportIncident: "INCIDENT_REPORT_DRAFTED",
+} as const;
+
+export type SystemAction = keyof typeof SYSTEM_EVENTS;
+
+/** What an entry's `mutation` column holds: a mutation of the schema, a system action, or UNKNOWN_MUTATION. */
+export type AuditedMutation = MutationName | SystemAction | typeof UNKNOWN_MUTATION;
 
 /** True for the name of a mutation with an event (own keys only: "constructor" is no mutation). */
 export function isMutationName(name: string): name is MutationName {
@@ -39,7 +52,10 @@ export function isMutationName(name: string): name is MutationName {
 }
 
 export function eventOf(mutation: AuditedMutation): string {
-  return mutation === UNKNOWN_MUTATION ? UNKNOWN_MUTATION_EVENT : EVENTS[mutation];
+  if (mutation === UNKNOWN_MUTATION) return UNKNOWN_MUTATION_EVENT;
+  return Object.hasOwn(SYSTEM_EVENTS, mutation)
+    ? SYSTEM_EVENTS[mutation as SystemAction]
+    : EVENTS[mutation as MutationName];
 }
 
 /** Columns whose values never appear clear in an audit entry: they are stored as keyed hashes. */

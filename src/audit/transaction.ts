@@ -1,6 +1,7 @@
 // The transaction every mutation goes through: validate → change → audit entry → commit, or roll
 // back everything. If the audit entry cannot be written, the change is not made. A mutation that is
 // refused or fails still gets an entry (with its outcome and no change), written on its own.
+import { randomUUID } from "node:crypto";
 import { GraphQLError, type GraphQLResolveInfo } from "graphql";
 import type { Context } from "../context.ts";
 import { checkTextArgs } from "../domain/text.ts";
@@ -14,7 +15,7 @@ import {
   UnavailableError,
 } from "../errors.ts";
 import type { AuditOutcome, Prisma } from "../generated/prisma/client.ts";
-import { type AuditedMutation, eventOf, type MutationName, SENSITIVE_COLUMNS } from "./events.ts";
+import { type AuditedMutation, eventOf, type MutationName, SENSITIVE_COLUMNS, type SystemAction } from "./events.ts";
 import { ENTRY_HASH_VERSION, entryHash, keyedValueHash } from "./hash.ts";
 
 export type Tx = Prisma.TransactionClient;
@@ -121,9 +122,15 @@ function storableChanges(value: unknown): unknown {
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, storableChanges(v)]));
 }
 
+/** What an entry takes from the request (or, for a system action, from the operator). */
+type EntryContext = Pick<
+  Context,
+  "principal" | "purpose" | "caseRef" | "requestId" | "clientIp" | "clientRequestId" | "auditKey"
+>;
+
 async function writeEntry(
   db: Tx | Context["db"],
-  ctx: Context,
+  ctx: EntryContext,
   operation: string | null,
   mutation: AuditedMutation,
   outcome: Outcome,
@@ -163,6 +170,40 @@ async function writeEntry(
       ${c.entityType}, ${c.entityId}, ${c.citizenId}, ${c.outcome}::"AuditOutcome",
       ${c.changes === null ? null : JSON.stringify(c.changes)}::jsonb, ${c.purpose}, ${c.caseRef}, ${c.requestId},
       ${c.clientIp}, ${c.clientRequestId}, ${hash}, ${ENTRY_HASH_VERSION}::smallint)`;
+}
+
+/**
+ * The entry of an action an operator took at the command line (an incident opened, a report drafted):
+ * actor `cli:<name>`, role `operator`, its own request id. Written in `db` (a transaction, to go with
+ * the change it records).
+ */
+export async function recordSystemAction(
+  db: Tx | Context["db"],
+  auditKey: string,
+  operator: string,
+  action: SystemAction,
+  target: Target,
+  changes: unknown,
+): Promise<void> {
+  const ctx: EntryContext = {
+    principal: {
+      subject: `cli:${operator}`,
+      kind: "user",
+      role: "operator",
+      agencyCode: undefined,
+      regionScope: undefined,
+      scopes: [],
+      purposes: [],
+      tokenId: undefined,
+    },
+    purpose: undefined,
+    caseRef: undefined,
+    requestId: `cli-${randomUUID()}`,
+    clientIp: undefined,
+    clientRequestId: undefined,
+    auditKey,
+  };
+  await writeEntry(db, ctx, null, action, "SUCCESS", target, changes);
 }
 
 /** What the audit entry of a refusal records beyond what the caller is told. */
@@ -214,7 +255,7 @@ export async function audited<T>(
   try {
     // Every text argument, before anything else: no transaction is opened for a NUL byte.
     checkTextArgs(info);
-    return await ctx.db.$transaction(
+    const entity = await ctx.db.$transaction(
       async (tx) => {
         const result = await change(tx);
         try {
@@ -239,6 +280,8 @@ export async function audited<T>(
       },
       { timeout: 15_000, maxWait: 10_000 },
     );
+    ctx.monitor.auditEntryWritten("SUCCESS");
+    return entity;
   } catch (error) {
     const clientError = toClientError(error);
     await recordRefusal(ctx, operation, mutation, outcomeOf(clientError), target, clientError);
@@ -270,6 +313,7 @@ export async function recordRefusal(
   const about = note?.citizenId ? { ...target, citizenId: note.citizenId } : target;
   try {
     await writeEntry(ctx.db, ctx, operation, mutation, outcome, about, { refused: reason });
+    ctx.monitor.auditEntryWritten(outcome);
   } catch (auditError) {
     // The mutation changed nothing; losing the record of a refusal is logged loudly instead.
     ctx.log.error("audit entry of a refused mutation could not be written", {

@@ -23,6 +23,11 @@ export function principalOf(request: Request): Principal {
   return principal;
 }
 
+/** The principal of this request if the auth step accepted its token (monitoring reports refusals before execution too). */
+export function principalIfAny(request: Request): Principal | undefined {
+  return principals.get(request);
+}
+
 /** Runs in onRequest, before Yoga picks a parser: nothing about the body is read without a valid token. */
 export function useAuth(options: AuthOptions): Plugin {
   return {

@@ -8,6 +8,11 @@ import { applyMigrations, migrationStatus } from "../db/migrator.ts";
 import { privilegeProblems } from "../db/runtime-role.ts";
 import { LIMITS } from "../limits/limits.ts";
 import { createLogger } from "../log.ts";
+import { metricsHandler } from "../monitoring/metrics-endpoint.ts";
+import { NO_MONITOR, withSecurityEvents } from "../monitoring/monitor.ts";
+import { createMonitor } from "../monitoring/setup.ts";
+import { loadPolicy } from "../policy/load.ts";
+import { schema } from "../schema/index.ts";
 import { createGateway, GRAPHQL_ENDPOINT } from "../server/yoga.ts";
 import { type Command, parse } from "./args.ts";
 import { seedDemoData } from "./demo.ts";
@@ -83,7 +88,8 @@ export const serve: Command = {
 Usage: gerbang serve [--allow-privileged-database]
 
 Starts Gerbang on PORT (default 4000): POST /graphql, GraphiQL at /graphql outside production,
-/healthz, /readyz. Without DATABASE_URL it runs on PGlite in DATA_DIR (default ./data), applies
+/healthz, /readyz, /metrics (see README "Monitoring and alerts": METRICS_PORT, METRICS_TOKEN).
+Alert rules come from POLICY_DIR/alerts.yaml. Without DATABASE_URL it runs on PGlite in DATA_DIR (default ./data), applies
 migrations and seeds demo data on first start. With DATABASE_URL (PostgreSQL) it never migrates by
 itself: run \`gerbang migrate\` first.
 
@@ -95,7 +101,7 @@ gerbang_runtime) that \`gerbang migrate\` creates.
   async run(argv) {
     const { values } = parse(argv, { "allow-privileged-database": { type: "boolean" } }, this.help);
     const config = loadConfig();
-    const log = createLogger(config.logLevel);
+    const log = createLogger(config.logLevel, undefined, config.monitoring.logFile);
     // Signals are ours from the first moment. During start-up one is remembered and acted on as soon
     // as the server is up, so that a first start is not cut off in the middle of its seed; a second
     // one exits at once. (Yoga's server adapter also listens for SIGTERM, and would swallow a signal
@@ -127,11 +133,17 @@ gerbang_runtime) that \`gerbang migrate\` creates.
       await db.close();
       throw error;
     }
-    const gateway = createGateway({ config, db, log });
+    const policy = loadPolicy(config.policyDir, schema);
+    // Alert rules are checked before anything listens, like the role files.
+    const monitor = config.monitoring.enabled ? createMonitor({ config, db, log, policy }) : undefined;
+    const gateway = createGateway({ config, db, log, policy, monitor: monitor ?? NO_MONITOR });
+    const stopMonitor = monitor ? monitor.start() : async () => {};
     // Every instance runs the sealer; an advisory lock makes them take turns.
     // Each seal is anchored outside the database as soon as it is committed (README "Audit trail").
-    const stopSealer = startSealer(db.prisma, config.auditKey, log, {
-      anchors: retryingSink(fileAnchorSink(config.anchors.dir, config.anchors.instance), log),
+    // Their security events (an entry whose hash does not match, an anchor that cannot be written) raise alerts.
+    const trailLog = monitor ? withSecurityEvents(log, monitor) : log;
+    const stopSealer = startSealer(db.prisma, config.auditKey, trailLog, {
+      anchors: retryingSink(fileAnchorSink(config.anchors.dir, config.anchors.instance), trailLog),
       instance: config.anchors.instance,
     });
     const server = createServer(gateway);
@@ -139,6 +151,16 @@ gerbang_runtime) that \`gerbang migrate\` creates.
       server.once("error", reject);
       server.listen(config.port, config.host, resolve);
     });
+    const metricsServer =
+      monitor?.metrics && config.monitoring.metrics === "port"
+        ? createServer(metricsHandler(monitor.metrics))
+        : undefined;
+    if (metricsServer) {
+      await new Promise<void>((resolve, reject) => {
+        metricsServer.once("error", reject);
+        metricsServer.listen(config.monitoring.metricsPort, config.host, resolve);
+      });
+    }
     const address = server.address();
     const port = typeof address === "object" && address ? address.port : config.port;
     log.info("gerbang ready", {
@@ -148,6 +170,13 @@ gerbang_runtime) that \`gerbang migrate\` creates.
           ? `PGlite in ${config.database.kind === "pglite" ? config.database.dataDir : ""}`
           : "PostgreSQL",
       hint: "get a token: npx gerbang token --role front_office --region 32.01",
+      metrics: !monitor
+        ? "off (MONITORING=off)"
+        : config.monitoring.metrics === "port"
+          ? `http://${config.host}:${config.monitoring.metricsPort}/metrics`
+          : config.monitoring.metrics === "main"
+            ? `/metrics on the main port${config.monitoring.metricsToken ? " (METRICS_TOKEN required)" : ""}`
+            : "not served: set METRICS_PORT or METRICS_TOKEN",
     });
     let stopping = false;
     onSignal = (signal: string) => {
@@ -156,8 +185,11 @@ gerbang_runtime) that \`gerbang migrate\` creates.
       log.info("stopping", { signal });
       server.close();
       server.closeAllConnections();
+      metricsServer?.close();
       // Close PGlite cleanly so its files are consistent; committed data is already on disk.
       stopSealer()
+        .then(() => stopMonitor())
+        .then(() => log.flush?.())
         .then(() => db.close())
         .finally(() => process.exit(0));
     };

@@ -28,6 +28,8 @@ export interface Database {
   queryRows(sql: string, params?: unknown[]): Promise<unknown[][]>;
   /** Counts SQL statements Prisma sends; tests and benchmarks read it to pin N+1 behaviour. */
   statements: { count: number };
+  /** PostgreSQL pool connections (total, idle) and requests waiting for one; absent on PGlite. */
+  poolStats?: () => { total: number; idle: number; waiting: number };
   /** PGlite only: the data directory as a gzipped tarball, consistent as of the call (backups). */
   dumpDataDir?: () => Promise<Blob>;
   close(): Promise<void>;
@@ -134,13 +136,15 @@ export async function openPostgres(url: string, poolSize = 10, options: OpenOpti
     throw new DatabaseUnavailableError(`cannot connect to PostgreSQL at ${where}: ${(error as Error).message}`);
   }
   const adapterFactory = new PrismaPg(pool);
-  return withPrisma(
+  const db = withPrisma(
     "postgres",
     adapterFactory,
     async (sql, params) => (await pool.query(sql, params)).rows,
     async (sql, params) => (await pool.query({ text: sql, values: params ?? [], rowMode: "array" })).rows,
     () => pool.end(),
   );
+  db.poolStats = () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount });
+  return db;
 }
 
 /** Wraps an already open PGlite instance (tests clone a migrated template this way). */

@@ -50,6 +50,10 @@ export const RUNTIME_GRANTS: Readonly<Record<string, TableGrant>> = {
   ApiClient: WORK,
   AccessToken: WORK,
   SecurityAlert: WORK,
+  // Alert windows: one counter row per rule and key, reset in place when a new window starts.
+  AlertWindow: WORK,
+  // Breach incidents (gerbang incident open): written once, never changed.
+  Incident: appendOnly(),
   // The trail. "sealId" of an access entry exists once access entries are sealed too.
   AuditEntry: appendOnly("sealId"),
   AuditSeal: appendOnly(),

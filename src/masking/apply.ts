@@ -79,7 +79,15 @@ const statuses = new WeakMap<Context, PurposeStatus | undefined>();
 
 /** The purpose status of this request (see purposeStatus). */
 export function requestPurpose(ctx: Context): PurposeStatus | undefined {
-  if (!statuses.has(ctx)) statuses.set(ctx, purposeStatus(ctx.policy, ctx.principal, ctx.purpose, ctx.caseRef));
+  if (!statuses.has(ctx)) {
+    let status = purposeStatus(ctx.policy, ctx.principal, ctx.purpose, ctx.caseRef);
+    // An open alert whose rule suspends reveals (policies/alerts.yaml) outranks every purpose.
+    if (status?.applied && ctx.monitor.revealsSuspended(ctx.principal.subject)) {
+      const reason = "clear values are suspended for you by an open security alert; an admin must close it";
+      status = { purpose: status.purpose, applied: false, reason };
+    }
+    statuses.set(ctx, status);
+  }
   return statuses.get(ctx);
 }
 

@@ -132,7 +132,7 @@ const AccessEntryWhere = builder.inputType("AccessEntryWhere", {
 
 type Where = Record<string, unknown>;
 
-function timeRange(w: { from?: Date | null | undefined; to?: Date | null | undefined }): Where {
+export function timeRange(w: { from?: Date | null | undefined; to?: Date | null | undefined }): Where {
   if (w.from && w.to && w.from > w.to)
     throw new BadUserInputError('"from" must not be after "to".', { field: "where.from", rule: "time_range" });
   const at: Where = {};

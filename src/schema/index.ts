@@ -16,3 +16,4 @@ import "./service-record.ts";
 export const schema = lexicographicSortSchema(builder.toSchema());
 
 import "./audit.ts";
+import "./security-alert.ts";

@@ -18,6 +18,10 @@ import { useLimits } from "../limits/use-limits.ts";
 import { createLogger, type Logger, withFields } from "../log.ts";
 import { useAccessLog } from "../masking/use-access-log.ts";
 import { usePurposeHint } from "../masking/use-purpose-hint.ts";
+import { METRICS_PATH, useMetricsEndpoint } from "../monitoring/metrics-endpoint.ts";
+import { type Monitor, NO_MONITOR } from "../monitoring/monitor.ts";
+import { createMonitor } from "../monitoring/setup.ts";
+import { useMonitoring } from "../monitoring/use-monitoring.ts";
 import { loadPolicy } from "../policy/load.ts";
 import type { Policy } from "../policy/policy.ts";
 import { schema } from "../schema/index.ts";
@@ -43,6 +47,12 @@ export interface GatewayOptions {
   /** Overrides of LIMITS (src/limits/limits.ts); false drops the limits plugin (the benchmark's baseline only). */
   limits?: Partial<Limits> | false;
   log?: Logger;
+  /**
+   * Metrics, alert counting and the per-request log line. `serve` passes one that runs (flushes its
+   * alert windows on a timer); by default a gateway gets metrics and the log line without alert rules,
+   * or nothing with MONITORING=off.
+   */
+  monitor?: Monitor;
 }
 
 /** What GraphiQL's header editor starts with: the command in it works as pasted (README, "A first query"). */
@@ -96,6 +106,7 @@ export function createGateway({
   enforce = true,
   limits = {},
   log = createLogger(config.logLevel),
+  monitor = config.monitoring.enabled ? createMonitor({ config, db, log, rules: [] }) : NO_MONITOR,
 }: GatewayOptions) {
   const graphiql = config.env !== "production";
   const layer = enforce ? policyLayer(schema, policy, config.cursorKey) : undefined;
@@ -104,6 +115,8 @@ export function createGateway({
   // In this instance's memory: see src/limits/rate-limit.ts for what that means behind a load balancer.
   const lookupLimiter = createRateLimiter(config.lookupRateLimit);
   const introspectionRoles = config.edge.introspectionRoles;
+  const metrics = monitor.metrics;
+  const metricsOnMainPort = metrics !== undefined && config.monitoring.metrics === "main";
   for (const role of introspectionRoles === "*" ? [] : introspectionRoles) {
     if (!policy.role(role)) throw new ConfigError(`INTROSPECTION_ROLES: no role "${role}" in ${config.policyDir}`);
   }
@@ -132,8 +145,16 @@ export function createGateway({
     logging: false,
     plugins: [
       useRequestId(),
+      // First to see the request and last to see its response: one log line, the metrics, the alert signals.
+      ...(metrics
+        ? [useMonitoring({ monitor, log, clientIp, quietPaths: ["/healthz", READINESS_ENDPOINT, METRICS_PATH] })]
+        : []),
       // The edge, in this order: exact path (404), token (401), POST only (405), no simple cross-site form posts (403).
-      useEndpoint({ graphql: GRAPHQL_ENDPOINT, others: [READINESS_ENDPOINT] }),
+      useEndpoint({
+        graphql: GRAPHQL_ENDPOINT,
+        others: metricsOnMainPort ? [READINESS_ENDPOINT, METRICS_PATH] : [READINESS_ENDPOINT],
+      }),
+      ...(metricsOnMainPort ? [useMetricsEndpoint(metrics, config.monitoring.metricsToken)] : []),
       useAuth({ verify: createTokenVerifier(config.auth), publicPaths: [READINESS_ENDPOINT] }),
       useCSRFPrevention({ requestHeaders: [CSRF_HEADER] }),
       ...useSchemaVisibility({ roles: introspectionRoles }),
@@ -182,6 +203,7 @@ export function createGateway({
         lookupLimiter,
         auditKey: config.auditKey,
         log: withFields(log, { requestId, ...(callerId ? { clientRequestId: callerId } : {}) }),
+        monitor,
         loaders: new Map(),
       };
     },

@@ -72,6 +72,10 @@ describe.each(databaseKinds())("role × field matrix on %s", (kind) => {
       { token: registry, variables: { id: citizen?.id, v: citizen?.version } },
     );
     expect(changed.errors).toBeUndefined();
+    // And one security alert for the auditor and the admin to list.
+    await db.query(
+      `insert into "SecurityAlert" (id, rule, severity, key, details) values ('0193a1b2-7c4d-7e8f-9a0b-1c2d3e4f5a6b', 'matrix', 'low', 'x', '{}')`,
+    );
   });
   afterAll(async () => {
     await db?.close();

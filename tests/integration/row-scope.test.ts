@@ -11,6 +11,7 @@ import { Prisma } from "../../src/generated/prisma/client.ts";
 import { createRateLimiter } from "../../src/limits/rate-limit.ts";
 import { createLogger } from "../../src/log.ts";
 import { MODEL_NAMES, modelEntry, rowRulesOf } from "../../src/models.ts";
+import { NO_MONITOR } from "../../src/monitoring/monitor.ts";
 import { loadPolicy } from "../../src/policy/load.ts";
 import { Policy, type RolePolicy } from "../../src/policy/policy.ts";
 import { relatedRowVisible, rowScope, scoped } from "../../src/policy/scope.ts";
@@ -39,6 +40,7 @@ function context(db: Database, who: Principal, withPolicy: Policy = policy): Con
     policy: withPolicy,
     db: db.prisma,
     requestId: "row-scope-test",
+    monitor: NO_MONITOR,
     clientRequestId: undefined,
     purpose: undefined,
     caseRef: undefined,

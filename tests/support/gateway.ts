@@ -36,7 +36,7 @@ export interface TestGateway {
 export function testGateway(
   db: Database,
   config: Config = testConfig,
-  options: Pick<GatewayOptions, "limits" | "policy"> = {},
+  options: Pick<GatewayOptions, "limits" | "policy" | "monitor" | "log"> = {},
 ): TestGateway {
   const gateway = createGateway({ config, db, log: createLogger("silent"), ...options });
   return {

@@ -142,4 +142,22 @@ describe("configuration", () => {
       }),
     ).toThrow(/CORS_ORIGINS: \* \(any origin\) is not allowed in production/);
   });
+
+  it("monitoring: /metrics open in development, guarded or off in production; webhooks need their secret", () => {
+    const prod = { NODE_ENV: "production", JWT_SECRET: "s".repeat(40), AUDIT_HMAC_KEY: "k".repeat(40) };
+    expect(loadConfig({}).monitoring).toMatchObject({ enabled: true, metrics: "main", webhookUrls: [] });
+    expect(loadConfig(prod).monitoring.metrics).toBe("off");
+    expect(loadConfig({ ...prod, METRICS_TOKEN: "m".repeat(32) }).monitoring.metrics).toBe("main");
+    expect(loadConfig({ ...prod, METRICS_PORT: "9464" }).monitoring).toMatchObject({
+      metrics: "port",
+      metricsPort: 9464,
+    });
+    expect(loadConfig({ MONITORING: "off" }).monitoring.enabled).toBe(false);
+    expect(() => loadConfig({ METRICS_TOKEN: "short" })).toThrow(/METRICS_TOKEN/);
+    expect(() => loadConfig({ ALERT_WEBHOOK_URLS: "https://siem.example.go.id/hook" })).toThrow(
+      /ALERT_WEBHOOK_SECRET is required/,
+    );
+    expect(() => loadConfig({ ALERT_WEBHOOK_URLS: "ftp://x" })).toThrow(/ALERT_WEBHOOK_URLS/);
+    expect(() => loadConfig({ REDIS_URL: "localhost:6379" })).toThrow(/REDIS_URL/);
+  });
 });
