@@ -57,18 +57,8 @@ export function memoryWindows(): WindowStore {
   };
 }
 
-interface WindowRow {
-  rule: string;
-  key: string;
-  windowStart: Date;
-  windowEnd: Date;
-  count: number;
-  firstRequestId: string | null;
-  lastRequestId: string | null;
-  firstAt: Date;
-  lastAt: Date;
-  who: Who;
-}
+/** A stored window row has exactly the fields of a count. */
+type WindowRow = WindowCount;
 
 /**
  * The AlertWindow table: one upsert per batch, answering the totals. One row per rule and key, reset
